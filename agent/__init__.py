@@ -1,0 +1,1 @@
+"""Easel: the chat turn (contract, loop, model seam, events) and the HTTP app."""

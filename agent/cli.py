@@ -1,0 +1,153 @@
+"""The `easel` command: serve, and manage workspaces and keys in the store."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from pydantic import ValidationError
+
+from agent.settings import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {k: v for k, v in {
+        "host": getattr(args, "host", None), "port": getattr(args, "port", None),
+        "data_dir": getattr(args, "data_dir", None), "bootstrap_key": getattr(args, "bootstrap_key", None),
+    }.items() if v is not None}
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(f"EASEL_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
+        sys.exit(f"easel: bad configuration: {problems}")
+
+
+def serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from agent.app import create_app
+
+    settings = _settings(args)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level,
+                loop="uvloop", http="httptools", timeout_graceful_shutdown=int(settings.shutdown_grace_s) or None,
+                proxy_headers=False)
+
+
+def _with_space(args: argparse.Namespace, work: Callable[[Any], Awaitable[None]]) -> None:
+    from spaces.space import Space
+
+    settings = _settings(args)
+
+    async def run() -> None:
+        space = await Space.open(data_dir=settings.data_dir)
+        try:
+            await work(space)
+        finally:
+            await space.close()
+
+    asyncio.run(run())
+
+
+async def _account_id(space: Any, workspace_id: str | None) -> tuple[str, str | None]:
+    if workspace_id:
+        workspace = await space.store.get_workspace(workspace_id)
+        if workspace is None:
+            sys.exit(f"easel: no workspace {workspace_id}")
+        return workspace.account_id, workspace.id
+    account = await space.store.first_account()
+    if account is None:
+        account = await space.create_account("default")
+    return account.id, None
+
+
+def accounts_create(args: argparse.Namespace) -> None:
+    async def work(space: Any) -> None:
+        account = await space.create_account(args.name)
+        workspace = await space.create_workspace(account.id, args.workspace_name)
+        record, secret = await space.create_key(account.id, workspace_id=workspace.id, name="owner")
+        print(f"account:   {account.id}\nworkspace: {workspace.id}\nkey id:    {record.id}\napi key:   {secret}")
+
+    _with_space(args, work)
+
+
+def workspaces_create(args: argparse.Namespace) -> None:
+    async def work(space: Any) -> None:
+        account_id = args.account or (await _account_id(space, None))[0]
+        if await space.store.get_account(account_id) is None:
+            sys.exit(f"easel: no account {account_id}")
+        workspace = await space.create_workspace(account_id, args.name)
+        print(workspace.id)
+
+    _with_space(args, work)
+
+
+def keys_create(args: argparse.Namespace) -> None:
+    async def work(space: Any) -> None:
+        account_id, workspace_id = await _account_id(space, args.workspace)
+        if workspace_id is None and not await space.store.list_workspaces(account_id):
+            workspace_id = (await space.create_workspace(account_id, "default")).id
+        record, secret = await space.create_key(account_id, workspace_id=workspace_id, name=args.name)
+        print(f"key id:  {record.id}\napi key: {secret}\n(shown once; only its hash is stored)")
+
+    _with_space(args, work)
+
+
+def keys_revoke(args: argparse.Namespace) -> None:
+    async def work(space: Any) -> None:
+        if not await space.store.revoke_key(args.key_id):
+            sys.exit(f"easel: no active key {args.key_id}")
+        print(f"revoked {args.key_id}")
+
+    _with_space(args, work)
+
+
+def keys_list(args: argparse.Namespace) -> None:
+    async def work(space: Any) -> None:
+        for key in await space.store.list_keys():
+            state = f"revoked {key.revoked_at}" if key.revoked_at else "active"
+            print(f"{key.id}\t{key.prefix}…\t{key.account_id}\t{key.default_workspace_id or '-'}\t{state}")
+
+    _with_space(args, work)
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="easel", description="Easel, a conversational image server")
+    root.add_argument("--data-dir", help="where the store lives (EASEL_DATA_DIR, default ./.easel)")
+    sub = root.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("serve", help="start the server")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.add_argument("--bootstrap-key", help="the key to create on the first start (EASEL_BOOTSTRAP_KEY)")
+    p.set_defaults(func=serve)
+    acc = sub.add_parser("accounts", help="manage accounts").add_subparsers(dest="action", required=True)
+    p = acc.add_parser("create", help="create an account with a workspace and a key (printed once)")
+    p.add_argument("name")
+    p.add_argument("--workspace-name", default="default")
+    p.set_defaults(func=accounts_create)
+    ws = sub.add_parser("workspaces", help="manage workspaces").add_subparsers(dest="action", required=True)
+    p = ws.add_parser("create", help="create a workspace in the first account, or in --account's")
+    p.add_argument("name")
+    p.add_argument("--account", help="the account (default: the first one)")
+    p.set_defaults(func=workspaces_create)
+    ks = sub.add_parser("keys", help="manage API keys").add_subparsers(dest="action", required=True)
+    p = ks.add_parser("create", help="create a key (printed once)")
+    p.add_argument("--workspace", help="the workspace the key defaults to (its account is the key's)")
+    p.add_argument("--name", default="cli")
+    p.set_defaults(func=keys_create)
+    p = ks.add_parser("revoke", help="revoke a key by id or prefix")
+    p.add_argument("key_id")
+    p.set_defaults(func=keys_revoke)
+    ks.add_parser("list", help="list keys (never the keys themselves)").set_defaults(func=keys_list)
+    return root
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

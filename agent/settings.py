@@ -1,0 +1,67 @@
+"""Configuration: environment variables (EASEL_*) and an optional `.env`, validated at start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+OFFLINE_CHAT_MODEL = "builtin/router"
+OFFLINE_IMAGE_MODEL = "builtin/painter-1"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EASEL_", env_file=".env", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    data_dir: Path = Path("./.easel")
+    bootstrap_key: SecretStr | None = None
+    # Base of the URLs handed to clients; defaults to the address each request came in on.
+    public_url: str | None = None
+    # Signs file links. Several nodes must share one; when unset a random one is kept in the store.
+    secret_key: SecretStr | None = None
+    url_ttl_s: int = Field(3600, ge=10, le=7 * 24 * 3600)
+    max_upload_mb: int = Field(25, ge=1, le=1024)
+
+    chat_model: str = OFFLINE_CHAT_MODEL
+    chat_api_base: str | None = None
+    chat_api_key: SecretStr | None = None
+    # Models a request may name in `model`; the configured chat model is always allowed.
+    allowed_models: list[str] = Field(default_factory=list)
+    max_tool_rounds: int = Field(4, ge=1, le=16)
+    chat_timeout_s: float = Field(120.0, gt=0)
+
+    image_model: str = OFFLINE_IMAGE_MODEL
+    image_api_base: str | None = None
+    image_api_key: SecretStr | None = None
+    image_timeout_s: float = Field(300.0, gt=0)
+
+    rate_limit_rpm: int = Field(60, ge=0)
+    max_concurrent: int = Field(5, ge=0)
+    shutdown_grace_s: float = Field(30.0, ge=0)
+    log_level: str = "info"
+
+    @field_validator("chat_model", "image_model", mode="before")
+    @classmethod
+    def _empty_is_offline(cls, value: object, info: object) -> object:
+        # EASEL_CHAT_MODEL= (set but empty) means "no model configured", i.e. the offline engine.
+        if value in ("", None):
+            return OFFLINE_CHAT_MODEL if getattr(info, "field_name", "") == "chat_model" else OFFLINE_IMAGE_MODEL
+        return value
+
+    @field_validator("allowed_models", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip().startswith("["):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "easel.db"

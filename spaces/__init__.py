@@ -1,0 +1,1 @@
+"""Easel Spaces: accounts, workspaces, keys, files, folders and their storage."""

@@ -1,0 +1,29 @@
+"""Who is calling: `x-api-key: <key>` (ZarkAI) or `Authorization: Bearer <key>` (OpenAI), everywhere."""
+
+from __future__ import annotations
+
+from starlette.datastructures import Headers
+from starlette.requests import Request
+
+from spaces.errors import EaselError
+from spaces.records import Principal
+
+
+def key_from(headers: Headers) -> str | None:
+    key = headers.get("x-api-key")
+    if key:
+        return key.strip()
+    scheme, _, value = headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+async def authenticate(request: Request) -> Principal:
+    key = key_from(request.headers)
+    if not key:
+        raise EaselError(401, "unauthorized", "Missing API key: send x-api-key or Authorization: Bearer")
+    principal: Principal = await request.app.state.space.authenticate(
+        key, on_behalf_of=request.headers.get("x-on-behalf-of"))
+    request.state.principal = principal
+    return principal

@@ -1,0 +1,265 @@
+"""All SQL lives here: SQLite in WAL mode behind async methods.
+
+One connection is used from one worker thread, so calls queue in order and the event loop never waits on
+the disk. A Postgres store would implement the same methods (see `spaces.store.MetadataStore`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from spaces.records import Account, ApiKey, FileRecord, Folder, Workspace
+
+T = TypeVar("T")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS accounts (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at TEXT NOT NULL,
+    budget_usd REAL, spent_usd REAL NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS workspaces (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL,
+    account_id TEXT NOT NULL REFERENCES accounts(id), name TEXT NOT NULL, created_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS workspaces_account ON workspaces(account_id, seq);
+CREATE TABLE IF NOT EXISTS api_keys (
+    id TEXT PRIMARY KEY, account_id TEXT NOT NULL REFERENCES accounts(id), key_hash TEXT UNIQUE NOT NULL,
+    prefix TEXT NOT NULL, name TEXT NOT NULL, created_at TEXT NOT NULL,
+    default_workspace_id TEXT, revoked_at TEXT);
+CREATE TABLE IF NOT EXISTS folders (
+    id TEXT PRIMARY KEY, workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+    name TEXT NOT NULL, created_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS folders_workspace ON folders(workspace_id);
+CREATE TABLE IF NOT EXISTS files (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL,
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id), folder_id TEXT,
+    name TEXT NOT NULL, mime_type TEXT NOT NULL, size_bytes INTEGER NOT NULL, sha256 TEXT NOT NULL,
+    width INTEGER, height INTEGER, origin TEXT NOT NULL, metadata TEXT NOT NULL, created_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS files_workspace ON files(workspace_id, seq);
+CREATE INDEX IF NOT EXISTS files_folder ON files(folder_id, seq);
+"""
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _file(row: sqlite3.Row) -> FileRecord:
+    return FileRecord(
+        id=row["id"], workspace_id=row["workspace_id"], folder_id=row["folder_id"], name=row["name"],
+        mime_type=row["mime_type"], size_bytes=row["size_bytes"], sha256=row["sha256"],
+        width=row["width"], height=row["height"], origin=row["origin"],
+        metadata=json.loads(row["metadata"]), created_at=row["created_at"], seq=row["seq"],
+    )
+
+
+def _workspace(row: sqlite3.Row) -> Workspace:
+    return Workspace(id=row["id"], account_id=row["account_id"], name=row["name"], created_at=row["created_at"])
+
+
+def _key(row: sqlite3.Row) -> ApiKey:
+    return ApiKey(
+        id=row["id"], account_id=row["account_id"], prefix=row["prefix"], name=row["name"],
+        created_at=row["created_at"], default_workspace_id=row["default_workspace_id"],
+        revoked_at=row["revoked_at"],
+    )
+
+
+class SqliteStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="easel-sql")
+        self._conn: sqlite3.Connection | None = None
+
+    # -- plumbing -------------------------------------------------------------------------------------
+    def _open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode is durable across application crashes; only an OS crash may lose the
+        # last transactions, never corrupt the database.
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=5000")
+        conn.executescript(SCHEMA)
+        self._conn = conn
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+
+    def _q(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        assert self._conn is not None, "store used before open()"
+        return self._conn.execute(sql, args).fetchall()
+
+    def _tx(self, statements: list[tuple[str, tuple[Any, ...]]]) -> None:
+        assert self._conn is not None, "store used before open()"
+        with self._conn:
+            self._conn.execute("BEGIN IMMEDIATE")
+            for sql, args in statements:
+                self._conn.execute(sql, args)
+
+    async def open(self) -> None:
+        await self._run(self._open)
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            await self._run(self._conn.close)
+            self._conn = None
+        self._pool.shutdown(wait=True)
+
+    # -- meta -----------------------------------------------------------------------------------------
+    async def get_meta(self, key: str) -> str | None:
+        rows = await self._run(self._q, "SELECT value FROM meta WHERE key=?", (key,))
+        return rows[0]["value"] if rows else None
+
+    async def set_meta_if_absent(self, key: str, value: str) -> str:
+        def run() -> str:
+            self._q("INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)", (key, value))
+            return str(self._q("SELECT value FROM meta WHERE key=?", (key,))[0]["value"])
+
+        return await self._run(run)
+
+    # -- accounts, workspaces, keys -------------------------------------------------------------------
+    async def count_accounts(self) -> int:
+        rows = await self._run(self._q, "SELECT COUNT(*) AS n FROM accounts")
+        return int(rows[0]["n"])
+
+    async def create_account(self, account_id: str, name: str) -> Account:
+        created = now_iso()
+        await self._run(self._tx, [("INSERT INTO accounts(id, name, created_at) VALUES (?,?,?)",
+                                    (account_id, name, created))])
+        return Account(id=account_id, name=name, created_at=created)
+
+    async def get_account(self, account_id: str) -> Account | None:
+        rows = await self._run(self._q, "SELECT * FROM accounts WHERE id=?", (account_id,))
+        if not rows:
+            return None
+        r = rows[0]
+        return Account(id=r["id"], name=r["name"], created_at=r["created_at"],
+                       budget_usd=r["budget_usd"], spent_usd=r["spent_usd"])
+
+    async def first_account(self) -> Account | None:
+        rows = await self._run(self._q, "SELECT id FROM accounts ORDER BY created_at, id LIMIT 1")
+        return await self.get_account(rows[0]["id"]) if rows else None
+
+    async def set_budget(self, account_id: str, budget_usd: float | None) -> None:
+        await self._run(self._tx, [("UPDATE accounts SET budget_usd=? WHERE id=?", (budget_usd, account_id))])
+
+    async def create_workspace(self, workspace_id: str, account_id: str, name: str) -> Workspace:
+        created = now_iso()
+        await self._run(self._tx, [(
+            "INSERT INTO workspaces(id, account_id, name, created_at) VALUES (?,?,?,?)",
+            (workspace_id, account_id, name, created))])
+        return Workspace(id=workspace_id, account_id=account_id, name=name, created_at=created)
+
+    async def get_workspace(self, workspace_id: str) -> Workspace | None:
+        rows = await self._run(self._q, "SELECT * FROM workspaces WHERE id=?", (workspace_id,))
+        return _workspace(rows[0]) if rows else None
+
+    async def list_workspaces(self, account_id: str) -> list[Workspace]:
+        rows = await self._run(self._q, "SELECT * FROM workspaces WHERE account_id=? ORDER BY seq", (account_id,))
+        return [_workspace(r) for r in rows]
+
+    async def create_key(self, key: ApiKey, key_hash: str) -> None:
+        await self._run(self._tx, [(
+            "INSERT INTO api_keys(id, account_id, key_hash, prefix, name, created_at, default_workspace_id)"
+            " VALUES (?,?,?,?,?,?,?)",
+            (key.id, key.account_id, key_hash, key.prefix, key.name, key.created_at, key.default_workspace_id))])
+
+    async def key_by_hash(self, key_hash: str) -> ApiKey | None:
+        rows = await self._run(self._q, "SELECT * FROM api_keys WHERE key_hash=?", (key_hash,))
+        return _key(rows[0]) if rows else None
+
+    async def list_keys(self, account_id: str | None = None) -> list[ApiKey]:
+        if account_id is None:
+            rows = await self._run(self._q, "SELECT * FROM api_keys ORDER BY created_at")
+        else:
+            rows = await self._run(self._q, "SELECT * FROM api_keys WHERE account_id=? ORDER BY created_at",
+                                   (account_id,))
+        return [_key(r) for r in rows]
+
+    async def revoke_key(self, key_id_or_prefix: str) -> int:
+        def run() -> int:
+            assert self._conn is not None
+            with self._conn:
+                cur = self._conn.execute(
+                    "UPDATE api_keys SET revoked_at=? WHERE (id=? OR prefix=?) AND revoked_at IS NULL",
+                    (now_iso(), key_id_or_prefix, key_id_or_prefix))
+                return cur.rowcount
+
+        return await self._run(run)
+
+    # -- folders --------------------------------------------------------------------------------------
+    async def create_folder(self, folder: Folder) -> None:
+        await self._run(self._tx, [("INSERT INTO folders(id, workspace_id, name, created_at) VALUES (?,?,?,?)",
+                                    (folder.id, folder.workspace_id, folder.name, folder.created_at))])
+
+    async def get_folder(self, folder_id: str) -> Folder | None:
+        rows = await self._run(self._q, "SELECT * FROM folders WHERE id=?", (folder_id,))
+        return Folder(**dict(rows[0])) if rows else None
+
+    async def list_folders(self, workspace_id: str) -> list[Folder]:
+        rows = await self._run(self._q, "SELECT * FROM folders WHERE workspace_id=? ORDER BY created_at, id",
+                               (workspace_id,))
+        return [Folder(**dict(r)) for r in rows]
+
+    async def delete_folder(self, folder_id: str) -> list[str]:
+        """Deletes the folder and the rows of its files; returns the file ids whose bytes must go."""
+
+        def run() -> list[str]:
+            ids = [r["id"] for r in self._q("SELECT id FROM files WHERE folder_id=?", (folder_id,))]
+            self._tx([("DELETE FROM files WHERE folder_id=?", (folder_id,)),
+                      ("DELETE FROM folders WHERE id=?", (folder_id,))])
+            return ids
+
+        return await self._run(run)
+
+    # -- files ----------------------------------------------------------------------------------------
+    async def insert_file(self, f: FileRecord) -> FileRecord:
+        def run() -> FileRecord:
+            self._tx([(
+                "INSERT INTO files(id, workspace_id, folder_id, name, mime_type, size_bytes, sha256, width,"
+                " height, origin, metadata, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (f.id, f.workspace_id, f.folder_id, f.name, f.mime_type, f.size_bytes, f.sha256, f.width,
+                 f.height, f.origin, json.dumps(f.metadata), f.created_at))])
+            return _file(self._q("SELECT * FROM files WHERE id=?", (f.id,))[0])
+
+        return await self._run(run)
+
+    async def get_file(self, file_id: str) -> FileRecord | None:
+        rows = await self._run(self._q, "SELECT * FROM files WHERE id=?", (file_id,))
+        return _file(rows[0]) if rows else None
+
+    async def get_files(self, file_ids: list[str]) -> list[FileRecord]:
+        if not file_ids:
+            return []
+        marks = ",".join("?" * len(file_ids))
+        rows = await self._run(self._q, f"SELECT * FROM files WHERE id IN ({marks})", tuple(file_ids))
+        return [_file(r) for r in rows]
+
+    async def list_files(self, workspace_id: str, *, limit: int, before_seq: int | None,
+                         folder_id: str | None = None) -> list[FileRecord]:
+        sql, args = "SELECT * FROM files WHERE workspace_id=?", [workspace_id]
+        if folder_id is not None:
+            sql += " AND folder_id=?"
+            args.append(folder_id)
+        if before_seq is not None:
+            sql += " AND seq<?"
+            args.append(before_seq)
+        sql += " ORDER BY seq DESC LIMIT ?"
+        args.append(limit)
+        rows = await self._run(self._q, sql, tuple(args))
+        return [_file(r) for r in rows]
+
+    async def delete_file(self, file_id: str) -> None:
+        await self._run(self._tx, [("DELETE FROM files WHERE id=?", (file_id,))])
+
+    async def existing_file_ids(self, file_ids: list[str]) -> set[str]:
+        return {f.id for f in await self.get_files(file_ids)}

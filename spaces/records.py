@@ -1,0 +1,79 @@
+"""Plain records the Space hands around. A leaf module: it imports nothing of the project."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    name: str
+    created_at: str
+    budget_usd: float | None = None
+    spent_usd: float = 0.0
+
+
+@dataclass(frozen=True)
+class Workspace:
+    id: str
+    account_id: str
+    name: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    id: str
+    account_id: str
+    prefix: str
+    name: str
+    created_at: str
+    default_workspace_id: str | None = None
+    revoked_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the key's account, the key itself, and its default workspace."""
+
+    account_id: str
+    key_id: str
+    default_workspace_id: str
+    on_behalf_of: str | None = None
+
+
+@dataclass(frozen=True)
+class Folder:
+    id: str
+    workspace_id: str
+    name: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    id: str
+    workspace_id: str
+    name: str
+    mime_type: str
+    size_bytes: int
+    sha256: str
+    created_at: str
+    seq: int = 0
+    folder_id: str | None = None
+    width: int | None = None
+    height: int | None = None
+    origin: str = "upload"  # upload | generated
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_image(self) -> bool:
+        return self.mime_type.startswith("image/")
+
+
+@dataclass(frozen=True)
+class Page:
+    files: list[FileRecord]
+    next_cursor: str | None

@@ -1,0 +1,198 @@
+"""The Space over HTTP: workspaces, files and folders (ZarkAI's shapes, plus `workspace_id` and `url`)."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from spaces import uploads
+from spaces.auth import authenticate
+from spaces.errors import EaselError
+from spaces.records import FileRecord, Folder, Workspace
+from spaces.space import Space
+from spaces.web import absolute, json_body, query_int
+
+INLINE_LIMIT = 4 * 1024 * 1024  # under this, a retrieve carries the bytes (ZarkAI)
+
+
+def _space(request: Request) -> Space:
+    space: Space = request.app.state.space
+    return space
+
+
+def file_object(request: Request, f: FileRecord) -> dict[str, Any]:
+    return {
+        "fileId": f.id, "name": f.name, "sizeBytes": f.size_bytes, "mimeType": f.mime_type,
+        "createdAt": f.created_at, "workspaceId": f.workspace_id, "folderId": f.folder_id,
+        "width": f.width, "height": f.height, "origin": f.origin,
+        "url": absolute(request, _space(request).signed_path(f)),
+        **({"metadata": f.metadata} if f.metadata else {}),
+    }
+
+
+def _workspace_object(w: Workspace, default_id: str) -> dict[str, Any]:
+    return {"id": w.id, "name": w.name, "createdAt": w.created_at, "default": w.id == default_id}
+
+
+def _folder_object(f: Folder) -> dict[str, Any]:
+    return {"folderId": f.id, "name": f.name, "workspaceId": f.workspace_id, "createdAt": f.created_at}
+
+
+async def _workspace(request: Request, given: str | None = None) -> Workspace:
+    principal = await authenticate(request)
+    return await _space(request).workspace(principal, given or request.query_params.get("workspace_id"))
+
+
+# -- workspaces --------------------------------------------------------------------------------------
+async def list_workspaces(request: Request) -> Response:
+    principal = await authenticate(request)
+    found = await _space(request).list_workspaces(principal)
+    return JSONResponse({"workspaces": [_workspace_object(w, principal.default_workspace_id) for w in found]})
+
+
+async def create_workspace(request: Request) -> Response:
+    principal = await authenticate(request)
+    body = await json_body(request)
+    name = body.get("name")
+    if not isinstance(name, str):
+        raise EaselError(400, "invalid_request", "name (a string) is required", param="name")
+    created = await _space(request).create_workspace(principal.account_id, name)
+    return JSONResponse(_workspace_object(created, principal.default_workspace_id), status_code=201)
+
+
+# -- files -------------------------------------------------------------------------------------------
+async def upload_file(request: Request) -> Response:
+    principal = await authenticate(request)
+    space = _space(request)
+    limit = request.app.state.settings.max_upload_mb * 1024 * 1024
+    upload = await uploads.receive(request, space, max_bytes=limit)
+    try:
+        given = upload.fields.get("workspace_id") or request.query_params.get("workspace_id")
+        workspace = await space.workspace(principal, given)
+        folder_id = (upload.fields.get("folder_id") or request.query_params.get("folder_id")
+                     or request.path_params.get("folder_id"))
+        if folder_id:
+            await space.folder(workspace, folder_id)
+        kind = await uploads.inspect(upload)
+        assert upload.file_id is not None and upload.writer is not None  # inspect() checked both
+        record = await space.commit_upload(upload.file_id, upload.writer, workspace.id, name=upload.filename,
+                                           mime_type=kind.mime_type, width=kind.width, height=kind.height,
+                                           folder_id=folder_id)
+    except BaseException:
+        await upload.discard()
+        raise
+    return JSONResponse(file_object(request, record))
+
+
+async def list_files(request: Request) -> Response:
+    workspace = await _workspace(request)
+    folder_id = request.query_params.get("folder_id") or request.path_params.get("folder_id")
+    if folder_id:
+        await _space(request).folder(workspace, folder_id)
+    page = await _space(request).list_files(
+        workspace, limit=query_int(request, "limit", default=10, lo=1, hi=100),
+        cursor=request.query_params.get("cursor"), folder_id=folder_id)
+    return JSONResponse({
+        "files": [file_object(request, f) for f in page.files],
+        "pagination": {"hasMore": page.next_cursor is not None, "cursor": page.next_cursor},
+    })
+
+
+async def get_file(request: Request) -> Response:
+    workspace = await _workspace(request)
+    record = await _space(request).file(workspace, request.path_params["file_id"])
+    body = file_object(request, record)
+    if record.size_bytes < INLINE_LIMIT:
+        data = await _space(request).read(record)
+        body = {"type": "content", **body,
+                "data": {"encoding": "base64", "content": base64.b64encode(data).decode()}}
+    else:
+        body = {"type": "metadata", **body}
+    return JSONResponse(body)
+
+
+async def file_content(request: Request) -> Response:
+    space = _space(request)
+    file_id = request.path_params["file_id"]
+    sig, expires = request.query_params.get("sig"), request.query_params.get("expires")
+    if sig is not None and expires is not None:
+        space.signer.verify(file_id, expires, sig)
+        record = await space.store.get_file(file_id)
+        if record is None:
+            raise EaselError(404, "not_found", "File not found")
+    else:
+        record = await space.file(await _workspace(request), file_id)
+    etag = f'"{record.sha256}"'
+    headers = {"ETag": etag, "Cache-Control": "private, max-age=3600",
+               "Content-Disposition": f"inline; filename*=UTF-8''{_quote(record.name)}"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    path = space.blobs.local_path(record.id)
+    if path is not None:
+        return FileResponse(path, media_type=record.mime_type, headers=headers, stat_result=None)
+    headers["Content-Length"] = str(record.size_bytes)
+    return StreamingResponse(space.blobs.stream(record.id), media_type=record.mime_type, headers=headers)
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name, safe="")
+
+
+async def delete_file(request: Request) -> Response:
+    workspace = await _workspace(request)
+    record = await _space(request).file(workspace, request.path_params["file_id"])
+    await _space(request).delete_file(record)
+    return JSONResponse({"fileId": record.id, "deleted": True})
+
+
+# -- folders -----------------------------------------------------------------------------------------
+async def create_folder(request: Request) -> Response:
+    body = await json_body(request)
+    workspace = await _workspace(request, body.get("workspace_id"))
+    name = body.get("name")
+    if not isinstance(name, str):
+        raise EaselError(400, "invalid_request", "name (a string) is required", param="name")
+    folder = await _space(request).create_folder(workspace, name)
+    return JSONResponse(_folder_object(folder), status_code=201)
+
+
+async def list_folders(request: Request) -> Response:
+    workspace = await _workspace(request)
+    folders = await _space(request).store.list_folders(workspace.id)
+    return JSONResponse({"folders": [_folder_object(f) for f in folders]})
+
+
+async def get_folder(request: Request) -> Response:
+    workspace = await _workspace(request)
+    folder = await _space(request).folder(workspace, request.path_params["folder_id"])
+    return JSONResponse(_folder_object(folder))
+
+
+async def delete_folder(request: Request) -> Response:
+    workspace = await _workspace(request)
+    folder = await _space(request).folder(workspace, request.path_params["folder_id"])
+    removed = await _space(request).delete_folder(folder)
+    return JSONResponse({"folderId": folder.id, "deleted": True, "filesDeleted": removed})
+
+
+routes = [
+    Route("/v1/workspaces", list_workspaces, methods=["GET"]),
+    Route("/v1/workspaces", create_workspace, methods=["POST"]),
+    Route("/v1/storage/files", upload_file, methods=["POST"]),
+    Route("/v1/storage/files", list_files, methods=["GET"]),
+    Route("/v1/storage/files/{file_id}", get_file, methods=["GET"]),
+    Route("/v1/storage/files/{file_id}", delete_file, methods=["DELETE"]),
+    Route("/v1/storage/files/{file_id}/content", file_content, methods=["GET", "HEAD"]),
+    Route("/v1/storage/folders", create_folder, methods=["POST"]),
+    Route("/v1/storage/folders", list_folders, methods=["GET"]),
+    Route("/v1/storage/folders/{folder_id}", get_folder, methods=["GET"]),
+    Route("/v1/storage/folders/{folder_id}", delete_folder, methods=["DELETE"]),
+    Route("/v1/storage/folders/{folder_id}/files", list_files, methods=["GET"]),
+    Route("/v1/storage/folders/{folder_id}/files", upload_file, methods=["POST"]),
+]

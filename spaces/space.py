@@ -1,0 +1,209 @@
+"""The Space: identity, workspaces, folders and files, over one metadata store and one blob store.
+
+Every read is scoped: a workspace, folder or file that the caller's account may not reach is answered
+exactly as one that does not exist.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import secrets
+from pathlib import Path
+from typing import Any
+
+from spaces import ids, keys
+from spaces.blobs import BlobWriter, LocalBlobStore
+from spaces.db import SqliteStore, now_iso
+from spaces.errors import EaselError, not_found
+from spaces.records import Account, ApiKey, FileRecord, Folder, Page, Principal, Workspace
+from spaces.signing import UrlSigner
+
+log = logging.getLogger("easel.space")
+
+
+def _encode_cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"s{seq}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not raw.startswith("s"):
+            raise ValueError
+        return int(raw[1:])
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise EaselError(400, "invalid_request", "cursor is not one this API returned") from None
+
+
+class Space:
+    def __init__(self, *, store: SqliteStore, blobs: LocalBlobStore, signer: UrlSigner) -> None:
+        self.store = store
+        self.blobs = blobs
+        self.signer = signer
+
+    @classmethod
+    async def open(cls, *, data_dir: Path, secret_key: str | None = None, url_ttl_s: int = 3600) -> Space:
+        store = SqliteStore(data_dir / "easel.db")
+        await store.open()
+        secret = secret_key or await store.set_meta_if_absent("url_secret", secrets.token_hex(32))
+        space = cls(store=store, blobs=LocalBlobStore(data_dir / "blobs"),
+                    signer=UrlSigner(secret=secret.encode(), ttl_s=url_ttl_s))
+        await space.recover()
+        return space
+
+    async def close(self) -> None:
+        await self.store.close()
+
+    async def recover(self) -> tuple[int, int]:
+        """After a crash: drop half-written temporaries and bytes whose row never committed."""
+        tmp = self.blobs.clear_tmp()
+        on_disk = self.blobs.keys()
+        known = await self.store.existing_file_ids(on_disk)
+        orphans = [k for k in on_disk if k not in known]
+        for key in orphans:
+            await self.blobs.delete(key)
+        if tmp or orphans:
+            log.warning("recovered the blob store: %d temporary and %d orphaned blobs removed", tmp, len(orphans))
+        return tmp, len(orphans)
+
+    # -- identity ---------------------------------------------------------------------------------
+    async def authenticate(self, key: str, *, on_behalf_of: str | None = None) -> Principal:
+        record = await self.store.key_by_hash(keys.hash_key(key))
+        if record is None or record.revoked_at is not None:
+            raise EaselError(401, "invalid_api_key", "Invalid API key")
+        default = record.default_workspace_id
+        if default is None:
+            workspaces = await self.store.list_workspaces(record.account_id)
+            if not workspaces:
+                raise EaselError(401, "invalid_api_key", "This key's account has no workspace")
+            default = workspaces[0].id
+        return Principal(account_id=record.account_id, key_id=record.id, default_workspace_id=default,
+                         on_behalf_of=on_behalf_of)
+
+    async def create_account(self, name: str) -> Account:
+        return await self.store.create_account(ids.short_id("acct"), name)
+
+    async def create_workspace(self, account_id: str, name: str) -> Workspace:
+        name = name.strip()
+        if not name or len(name) > 100:
+            raise EaselError(400, "invalid_request", "A workspace needs a name of 1 to 100 characters", param="name")
+        return await self.store.create_workspace(ids.short_id("wks"), account_id, name)
+
+    async def create_key(self, account_id: str, *, workspace_id: str | None = None, name: str = "default",
+                         secret: str | None = None) -> tuple[ApiKey, str]:
+        """Returns the record and the key itself, which is never stored and cannot be shown again."""
+        secret = secret or keys.new_key()
+        record = ApiKey(id=ids.short_id("key"), account_id=account_id, prefix=keys.display_prefix(secret),
+                        name=name, created_at=now_iso(), default_workspace_id=workspace_id)
+        await self.store.create_key(record, keys.hash_key(secret))
+        return record, secret
+
+    async def bootstrap(self, key: str | None) -> tuple[Workspace, str] | None:
+        """On the very first start, an account, a workspace and a key, so a newcomer can call at once."""
+        if await self.store.count_accounts():
+            return None
+        account = await self.create_account("default")
+        workspace = await self.create_workspace(account.id, "default")
+        _, secret = await self.create_key(account.id, workspace_id=workspace.id, secret=key)
+        return workspace, secret
+
+    # -- workspaces and folders ---------------------------------------------------------------------
+    async def workspace(self, principal: Principal, workspace_id: str | None) -> Workspace:
+        found = await self.store.get_workspace(workspace_id or principal.default_workspace_id)
+        if found is None or found.account_id != principal.account_id:
+            raise not_found("Workspace not found")
+        return found
+
+    async def list_workspaces(self, principal: Principal) -> list[Workspace]:
+        workspaces = await self.store.list_workspaces(principal.account_id)
+        # The key's default comes first, as the contract promises.
+        return sorted(workspaces, key=lambda w: w.id != principal.default_workspace_id)
+
+    async def create_folder(self, workspace: Workspace, name: str) -> Folder:
+        name = name.strip()
+        if not name or len(name) > 200:
+            raise EaselError(400, "invalid_request", "A folder needs a name of 1 to 200 characters", param="name")
+        folder = Folder(id=ids.short_id("folder"), workspace_id=workspace.id, name=name, created_at=now_iso())
+        await self.store.create_folder(folder)
+        return folder
+
+    async def folder(self, workspace: Workspace, folder_id: str) -> Folder:
+        found = await self.store.get_folder(folder_id)
+        if found is None or found.workspace_id != workspace.id:
+            raise not_found("Folder not found")
+        return found
+
+    async def delete_folder(self, folder: Folder) -> int:
+        for file_id in (removed := await self.store.delete_folder(folder.id)):
+            await self.blobs.delete(file_id)
+        return len(removed)
+
+    # -- files --------------------------------------------------------------------------------------
+    async def save_bytes(self, workspace_id: str, *, name: str, data: bytes, mime_type: str,
+                         width: int | None = None, height: int | None = None, origin: str = "generated",
+                         metadata: dict[str, Any] | None = None, folder_id: str | None = None) -> FileRecord:
+        """Bytes first, durably; then the row. A crash in between leaves only an orphan to sweep."""
+        file_id = ids.file_id()
+        sha = await self.blobs.put(file_id, data)
+        return await self._insert(file_id, workspace_id, name=name, mime_type=mime_type, size=len(data), sha=sha,
+                                  width=width, height=height, origin=origin, metadata=metadata or {},
+                                  folder_id=folder_id)
+
+    def upload_writer(self) -> tuple[str, BlobWriter]:
+        file_id = ids.file_id()
+        return file_id, self.blobs.writer(file_id)
+
+    async def commit_upload(self, file_id: str, writer: BlobWriter, workspace_id: str, *, name: str,
+                            mime_type: str, width: int | None, height: int | None,
+                            folder_id: str | None) -> FileRecord:
+        await writer.commit()
+        return await self._insert(file_id, workspace_id, name=name, mime_type=mime_type, size=writer.size,
+                                  sha=writer.sha256, width=width, height=height, origin="upload", metadata={},
+                                  folder_id=folder_id)
+
+    async def _insert(self, file_id: str, workspace_id: str, *, name: str, mime_type: str, size: int, sha: str,
+                      width: int | None, height: int | None, origin: str, metadata: dict[str, Any],
+                      folder_id: str | None) -> FileRecord:
+        record = FileRecord(id=file_id, workspace_id=workspace_id, folder_id=folder_id, name=name,
+                            mime_type=mime_type, size_bytes=size, sha256=sha, width=width, height=height,
+                            origin=origin, metadata=metadata, created_at=now_iso())
+        try:
+            return await self.store.insert_file(record)
+        except BaseException:
+            await self.blobs.delete(file_id)
+            raise
+
+    async def file(self, workspace: Workspace, file_id: str) -> FileRecord:
+        found = await self.store.get_file(file_id)
+        if found is None or found.workspace_id != workspace.id:
+            raise not_found("File not found")
+        return found
+
+    async def files(self, workspace: Workspace, file_ids: list[str]) -> list[FileRecord]:
+        """The files in the order asked; any id outside the workspace is reported as not found."""
+        found = {f.id: f for f in await self.store.get_files(list(dict.fromkeys(file_ids)))}
+        missing = [i for i in file_ids if i not in found or found[i].workspace_id != workspace.id]
+        if missing:
+            raise not_found(f"File not found: {', '.join(missing[:5])}")
+        return [found[i] for i in file_ids]
+
+    async def list_files(self, workspace: Workspace, *, limit: int = 10, cursor: str | None = None,
+                         folder_id: str | None = None) -> Page:
+        before = _decode_cursor(cursor) if cursor else None
+        rows = await self.store.list_files(workspace.id, limit=limit + 1, before_seq=before, folder_id=folder_id)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return Page(files=rows, next_cursor=_encode_cursor(rows[-1].seq) if more and rows else None)
+
+    async def delete_file(self, record: FileRecord) -> None:
+        # Row first: a crash after it leaves orphaned bytes, which recover() sweeps, never a dangling row.
+        await self.store.delete_file(record.id)
+        await self.blobs.delete(record.id)
+
+    async def read(self, record: FileRecord) -> bytes:
+        return await self.blobs.read(record.id)
+
+    def signed_path(self, record: FileRecord) -> str:
+        return f"/v1/storage/files/{record.id}/content?{self.signer.query(record.id)}"

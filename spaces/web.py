@@ -1,0 +1,55 @@
+"""HTTP helpers every route shares: reading JSON bodies and query values, absolute URLs, error shapes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from spaces.errors import EaselError
+
+# Paths that speak OpenAI's error shape rather than ZarkAI's.
+OPENAI_PREFIXES = ("/v1/images/", "/api/v1/llm/")
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if not raw.strip():
+        raise EaselError(400, "invalid_json", "The request body is empty; send a JSON object")
+    try:
+        body = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise EaselError(400, "invalid_json", f"The request body is not valid JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise EaselError(400, "invalid_json", "The request body must be a JSON object")
+    return body
+
+
+def query_int(request: Request, name: str, *, default: int, lo: int, hi: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise EaselError(400, "invalid_request", f"{name} must be an integer", param=name) from None
+    if not lo <= value <= hi:
+        raise EaselError(400, "invalid_request", f"{name} must be between {lo} and {hi}", param=name)
+    return value
+
+
+def absolute(request: Request, path: str) -> str:
+    base = request.app.state.settings.public_url or str(request.base_url)
+    return base.rstrip("/") + path
+
+
+def error_response(request: Request, exc: EaselError) -> JSONResponse:
+    if request.url.path.startswith(OPENAI_PREFIXES):
+        kind = "invalid_request_error" if exc.status < 500 else "server_error"
+        body: dict[str, Any] = {"error": {"message": exc.message, "type": kind, "param": exc.param,
+                                          "code": exc.code}}
+    else:
+        body = {"error": exc.message, "code": exc.code}
+    return JSONResponse(body, status_code=exc.status, headers=exc.headers)

@@ -1,0 +1,77 @@
+"""Test-wide switches: no test may reach a real model provider, and litellm never fetches its cost map."""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
+# Provider keys from the developer's shell must not turn a test into a paid call; offline is the default.
+for _name in list(os.environ):
+    if _name.endswith("_API_KEY") or _name.startswith("EASEL_"):
+        del os.environ[_name]
+
+from tests.serverproc import EaselServer, parse_fields, run_cli  # noqa: E402
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def png_bytes(size: tuple[int, int] = (64, 48), color: tuple[int, int, int] = (200, 30, 30)) -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", size, color).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+@dataclass
+class Tenant:
+    key: str
+    workspace_id: str
+    account_id: str = ""
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"x-api-key": self.key}
+
+
+@dataclass
+class Running:
+    server: EaselServer
+    alice: Tenant
+    bob: Tenant
+
+    @property
+    def url(self) -> str:
+        return self.server.base_url
+
+    def client(self, tenant: Tenant | None = None, **kw: object) -> httpx.Client:
+        headers = tenant.headers if tenant else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=60, **kw)  # type: ignore[arg-type]
+
+
+def start_with_two_tenants(data_dir: Path, env: dict[str, str] | None = None) -> Running:
+    server = EaselServer(data_dir, key="esk_alice_test_key_0000000000000000", env=env).start()
+    workspaces = httpx.get(server.base_url + "/v1/workspaces",
+                           headers={"x-api-key": "esk_alice_test_key_0000000000000000"}).json()["workspaces"]
+    alice = Tenant("esk_alice_test_key_0000000000000000", workspaces[0]["id"])
+    fields = parse_fields(run_cli(data_dir, "accounts", "create", "bob"))
+    bob = Tenant(fields["api key"], fields["workspace"], fields["account"])
+    return Running(server, alice, bob)
+
+
+@pytest.fixture(scope="session")
+def easel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    """One offline server for the session, with two accounts (alice: bootstrap, bob: via the CLI)."""
+    running = start_with_two_tenants(tmp_path_factory.mktemp("easel"))
+    yield running
+    running.server.stop()

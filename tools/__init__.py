@@ -1,0 +1,1 @@
+"""Easel tools: the tool protocol, image_gen and its engines."""

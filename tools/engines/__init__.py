@@ -1,0 +1,1 @@
+"""Image engines: the interface and its implementations."""
