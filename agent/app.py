@@ -12,6 +12,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from agent import chat
+from agent.runtime import Runtime
 from agent.settings import Settings
 from spaces import routes as space_routes
 from spaces.errors import EaselError
@@ -67,13 +69,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
         if (made := await space.bootstrap(boot_key)) is not None:
             announce_bootstrap(made[0].id, made[1])
         app.state.space = space
+        app.state.runtime = runtime = Runtime.build(settings, space)
+        runtime.start_warming()
         try:
             yield
         finally:
+            await runtime.background.drain(settings.shutdown_grace_s)
             await space.close()
 
     app = Starlette(
-        routes=[Route("/healthz", healthz, methods=["GET"]), *space_routes.routes],
+        routes=[Route("/healthz", healthz, methods=["GET"]), *space_routes.routes, *chat.routes],
         exception_handlers={EaselError: _easel_error, HTTPException: _http_error, Exception: _unexpected},
         lifespan=lifespan,
     )

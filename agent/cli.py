@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from agent.settings import Settings
 
@@ -23,6 +24,8 @@ def _settings(args: argparse.Namespace) -> Settings:
     except ValidationError as exc:
         problems = "; ".join(f"EASEL_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
         sys.exit(f"easel: bad configuration: {problems}")
+    except SettingsError as exc:
+        sys.exit(f"easel: bad configuration: {exc}")
 
 
 def serve(args: argparse.Namespace) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 OFFLINE_CHAT_MODEL = "builtin/router"
 OFFLINE_IMAGE_MODEL = "builtin/painter-1"
@@ -29,7 +30,7 @@ class Settings(BaseSettings):
     chat_api_base: str | None = None
     chat_api_key: SecretStr | None = None
     # Models a request may name in `model`; the configured chat model is always allowed.
-    allowed_models: list[str] = Field(default_factory=list)
+    allowed_models: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_tool_rounds: int = Field(4, ge=1, le=16)
     chat_timeout_s: float = Field(120.0, gt=0)
 

@@ -43,6 +43,13 @@ CREATE TABLE IF NOT EXISTS files (
     width INTEGER, height INTEGER, origin TEXT NOT NULL, metadata TEXT NOT NULL, created_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS files_workspace ON files(workspace_id, seq);
 CREATE INDEX IF NOT EXISTS files_folder ON files(folder_id, seq);
+CREATE TABLE IF NOT EXISTS conversations (
+    id TEXT PRIMARY KEY, workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+    created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS conversation_messages (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, conversation_id TEXT NOT NULL REFERENCES conversations(id),
+    message TEXT NOT NULL, created_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS conversation_messages_conv ON conversation_messages(conversation_id, seq);
 """
 
 
@@ -263,3 +270,25 @@ class SqliteStore:
 
     async def existing_file_ids(self, file_ids: list[str]) -> set[str]:
         return {f.id for f in await self.get_files(file_ids)}
+
+    # -- conversations --------------------------------------------------------------------------------
+    async def conversation_workspace(self, conversation_id: str) -> str | None:
+        rows = await self._run(self._q, "SELECT workspace_id FROM conversations WHERE id=?", (conversation_id,))
+        return str(rows[0]["workspace_id"]) if rows else None
+
+    async def conversation_messages(self, conversation_id: str, *, limit: int) -> list[dict[str, Any]]:
+        rows = await self._run(self._q, "SELECT message FROM (SELECT seq, message FROM conversation_messages"
+                               " WHERE conversation_id=? ORDER BY seq DESC LIMIT ?) ORDER BY seq",
+                               (conversation_id, limit))
+        return [json.loads(r["message"]) for r in rows]
+
+    async def append_conversation(self, conversation_id: str, workspace_id: str,
+                                  messages: list[dict[str, Any]]) -> None:
+        stamp = now_iso()
+        statements: list[tuple[str, tuple[Any, ...]]] = [(
+            "INSERT INTO conversations(id, workspace_id, created_at, updated_at) VALUES (?,?,?,?)"
+            " ON CONFLICT(id) DO UPDATE SET updated_at=excluded.updated_at",
+            (conversation_id, workspace_id, stamp, stamp))]
+        statements += [("INSERT INTO conversation_messages(conversation_id, message, created_at) VALUES (?,?,?)",
+                        (conversation_id, json.dumps(m), stamp)) for m in messages]
+        await self._run(self._tx, statements)

@@ -1,0 +1,71 @@
+"""Stream events: small frozen dataclasses with a literal `type`, joined in one union.
+
+The SSE layer only serialises them (`encode`): one `data: <json>` line and a blank line per event.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+ToolState = Literal["in_progress", "generating", "completed", "failed"]
+
+
+@dataclass(frozen=True)
+class AiChunk:
+    content: str
+    type: Literal["ai_chunk"] = "ai_chunk"
+
+
+@dataclass(frozen=True)
+class ToolStatus:
+    tool: str
+    call_id: str
+    status: ToolState
+    arguments: dict[str, Any] | None = None
+    error: str | None = None
+    type: Literal["tool_status"] = "tool_status"
+
+
+@dataclass(frozen=True)
+class MediaItem:
+    media: dict[str, Any]
+    type: Literal["media_item"] = "media_item"
+
+
+@dataclass(frozen=True)
+class Ping:
+    type: Literal["ping"] = "ping"
+
+
+@dataclass(frozen=True)
+class ErrorEvent:
+    code: str
+    error: str
+    type: Literal["error"] = "error"
+
+
+@dataclass(frozen=True)
+class AiComplete:
+    response: str
+    conversation_id: str
+    media: list[dict[str, Any]] = field(default_factory=list)
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    usage: dict[str, Any] = field(default_factory=dict)
+    type: Literal["ai_complete"] = "ai_complete"
+
+
+Event = AiChunk | ToolStatus | MediaItem | Ping | ErrorEvent | AiComplete
+TERMINAL = (AiComplete, ErrorEvent)
+
+
+def as_dict(event: Event) -> dict[str, Any]:
+    if isinstance(event, MediaItem):
+        # The contract puts the media object's fields at the top level (seed 000 reads event["file_id"]).
+        return {"type": event.type, **event.media}
+    return {k: v for k, v in asdict(event).items() if v is not None}
+
+
+def encode(event: Event) -> bytes:
+    return b"data: " + json.dumps(as_dict(event), separators=(",", ":")).encode() + b"\n\n"

@@ -1,0 +1,84 @@
+"""The services built once at start-up: the Space, the painter, the brain, the tools."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from agent.background import Background
+from agent.model import ChatModel, ModelSettings
+from agent.settings import Settings
+from spaces.errors import EaselError
+from spaces.space import Space
+from tools.base import ToolRegistry
+from tools.engines.base import ImageEngine
+from tools.image_gen import ImageGenTool, ImageService
+
+log = logging.getLogger("easel.runtime")
+
+
+def make_engine(settings: Settings) -> ImageEngine:
+    if settings.image_model.startswith("fake/"):
+        # The instant painter for tests and demos; "fake/solid:2.5" answers after 2.5 s.
+        from tools.engines.fake import FakeEngine
+
+        _, _, delay = settings.image_model.partition(":")
+        return FakeEngine(delay_s=float(delay or 0))
+    if settings.image_model.startswith("builtin/"):
+        from tools.engines.offline import OfflineEngine
+
+        return OfflineEngine()
+    from tools.engines.litellm_engine import LitellmImageEngine
+
+    return LitellmImageEngine(model=settings.image_model, api_base=settings.image_api_base,
+                              api_key=settings.image_api_key.get_secret_value() if settings.image_api_key else None,
+                              timeout_s=settings.image_timeout_s)
+
+
+def _prepare_litellm() -> None:
+    # litellm takes seconds to import; done once, off the event loop, never on /healthz's path.
+    from agent.offline_model import register_offline_provider
+
+    register_offline_provider()
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    space: Space
+    images: ImageService
+    tools: ToolRegistry
+    chat_model: ChatModel
+    background: Background = field(default_factory=Background)
+    _warm: asyncio.Task[None] | None = None
+
+    @classmethod
+    def build(cls, settings: Settings, space: Space) -> Runtime:
+        from agent.litellm_model import LitellmChatModel
+
+        images = ImageService(make_engine(settings))
+        return cls(settings=settings, space=space, images=images, tools=ToolRegistry([ImageGenTool(images)]),
+                   chat_model=LitellmChatModel())
+
+    def start_warming(self) -> None:
+        self._warm = asyncio.get_running_loop().create_task(asyncio.to_thread(_prepare_litellm))
+
+    async def ready(self) -> None:
+        if self._warm is None:
+            self.start_warming()
+        assert self._warm is not None
+        await asyncio.shield(self._warm)
+
+    def model_settings(self, requested: str | None) -> ModelSettings:
+        s = self.settings
+        if requested and requested != s.chat_model and requested not in s.allowed_models:
+            allowed = ", ".join([s.chat_model, *s.allowed_models])
+            raise EaselError(400, "invalid_model", f"Model {requested!r} is not available here; "
+                             f"allowed: {allowed}", param="model")
+        model = requested or s.chat_model
+        configured = model == s.chat_model
+        return ModelSettings(
+            model=model, api_base=s.chat_api_base if configured else None,
+            api_key=s.chat_api_key.get_secret_value() if configured and s.chat_api_key else None,
+            timeout_s=s.chat_timeout_s)

@@ -1,0 +1,137 @@
+"""The `image_gen` tool: validate, resolve sources in the caller's workspace, paint, save with provenance.
+
+`ImageService.create` is the core (the direct images API calls it too); `ImageGenTool` wraps it for the
+chat turn, turning every failure into a plain reason the model can read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from spaces.errors import EaselError
+from spaces.media import EXT_FOR_MIME, image_size
+from spaces.records import FileRecord
+from tools import provenance
+from tools.base import ToolContext, ToolOutcome
+from tools.engines.base import EngineImage, EngineResult, ImageEngine, ImageJob, SourceImage
+from tools.image_args import SCHEMA, ArgumentError, ImageGenArgs, parse_args
+
+STOPWORDS = {"a", "an", "the", "of", "with", "and", "in", "on", "at", "for", "to", "image", "picture", "create",
+             "generate", "make", "draw", "render", "this", "my", "please", "photo", "showing", "called"}
+
+
+def slug(prompt: str, *, words: int = 5) -> str:
+    kept = [w for w in re.findall(r"[a-z0-9]+", prompt.lower()) if w not in STOPWORDS][:words]
+    return "-".join(kept) or "image"
+
+
+@dataclass
+class Created:
+    files: list[FileRecord]
+    result: EngineResult
+    job: ImageJob
+
+
+class ImageService:
+    def __init__(self, engine: ImageEngine) -> None:
+        self.engine = engine
+
+    async def sources(self, args: ImageGenArgs, ctx: ToolContext) -> tuple[SourceImage, ...]:
+        if not args.source_file_ids:
+            return ()
+        caps = self.engine.capabilities
+        if len(args.source_file_ids) > caps.max_sources:
+            raise EaselError(400, "too_many_images", f"{self.engine.model} takes at most {caps.max_sources} "
+                             f"source image(s); {len(args.source_file_ids)} were given")
+        try:
+            records = await ctx.space.files(ctx.workspace, args.source_file_ids)
+        except EaselError:
+            raise EaselError(404, "not_found", "Unknown source file id(s): "
+                             f"{', '.join(args.source_file_ids)} are not all images in this workspace") from None
+        not_images = [r.id for r in records if not r.is_image]
+        if not_images:
+            raise EaselError(400, "invalid_image", f"Not an image: {', '.join(not_images)}")
+        return tuple([SourceImage(file_id=r.id, data=await ctx.space.read(r), mime_type=r.mime_type, name=r.name,
+                                  width=r.width or 0, height=r.height or 0) for r in records])
+
+    def job(self, args: ImageGenArgs, sources: tuple[SourceImage, ...], *, user: str | None = None) -> ImageJob:
+        width, height = args.dimensions()
+        return ImageJob(operation=args.resolved_operation(), prompt=args.prompt, width=width, height=height,
+                        n=args.n, seed=args.seed, style=args.style, negative_prompt=args.negative_prompt,
+                        sources=sources, strength=args.strength, quality=args.quality,
+                        output_format=args.output_format, background=args.background, user=user)
+
+    async def paint(self, job: ImageJob) -> EngineResult:
+        if job.operation not in self.engine.capabilities.operations:
+            raise EaselError(422, "generation_failed", f"{self.engine.model} cannot do {job.operation}")
+        if job.operation == "generate":
+            return await self.engine.generate(job)
+        if job.operation == "compose":
+            return await self.engine.compose(job)
+        return await self.engine.edit(job)
+
+    async def save(self, ctx: ToolContext, job: ImageJob, result: EngineResult, index: int,
+                   image: EngineImage) -> FileRecord:
+        meta: dict[str, Any] = {
+            "operation": job.operation, "prompt": job.prompt, "revised_prompt": image.revised_prompt,
+            "model": result.model, "seed": image.seed, "style": result.style or job.style,
+            "source_file_ids": [s.file_id for s in job.sources],
+            "cost_usd": round(result.cost_usd / max(1, len(result.images)), 6),
+        }
+        if job.negative_prompt:
+            meta["negative_prompt"] = job.negative_prompt
+        if result.notes:
+            meta["notes"] = list(result.notes)
+        data = provenance.embed(image.data, image.mime_type, meta)
+        suffix = f"-{index + 1}" if len(result.images) > 1 else ""
+        name = f"{slug(job.prompt)}{suffix}{EXT_FOR_MIME.get(image.mime_type, '.png')}"
+        width, height = (image.width, image.height) if image.width else image_size(image.data)
+        record = await ctx.space.save_bytes(ctx.workspace.id, name=name, data=data, mime_type=image.mime_type,
+                                            width=width, height=height, origin="generated", metadata=meta)
+        await ctx.on_file(record)
+        return record
+
+    async def create(self, args: ImageGenArgs, ctx: ToolContext) -> Created:
+        job = self.job(args, await self.sources(args, ctx), user=ctx.principal.on_behalf_of)
+        await ctx.on_generating()
+        result = await self.paint(job)
+        if not result.images:
+            raise EaselError(502, "generation_failed", f"{result.model} returned no image")
+        files = [await self.save(ctx, job, result, i, img) for i, img in enumerate(result.images)]
+        return Created(files=files, result=result, job=job)
+
+
+def describe(created: Created) -> dict[str, Any]:
+    """What the model reads: ids, names and sizes, the operation and engine; never pixels."""
+    content: dict[str, Any] = {
+        "status": "completed", "operation": created.job.operation, "engine": created.result.model,
+        "files": [{"file_id": f.id, "name": f.name, "width": f.width, "height": f.height,
+                   "size_bytes": f.size_bytes, "seed": f.metadata.get("seed")} for f in created.files],
+    }
+    if created.result.style or created.job.style:
+        content["style"] = created.result.style or created.job.style
+    if created.result.notes:
+        content["notes"] = list(created.result.notes)
+    return content
+
+
+class ImageGenTool:
+    name = "image_gen"
+
+    def __init__(self, service: ImageService) -> None:
+        self.service = service
+
+    def schema(self) -> dict[str, Any]:
+        return SCHEMA
+
+    async def run(self, arguments: dict[str, Any], ctx: ToolContext) -> ToolOutcome:
+        try:
+            created = await self.service.create(parse_args(arguments), ctx)
+        except ArgumentError as exc:
+            return ToolOutcome.failed(f"Invalid arguments: {exc}")
+        except EaselError as exc:
+            return ToolOutcome.failed(exc.message)
+        return ToolOutcome(ok=True, content=describe(created), files=created.files,
+                           cost_usd=created.result.cost_usd)
