@@ -8,15 +8,18 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from agent import chat
+from agent.middleware import RateLimitMiddleware
 from agent.runtime import Runtime
 from agent.settings import Settings
 from spaces import routes as space_routes
 from spaces.errors import EaselError
+from spaces.limits import MemoryLimiter
 from spaces.space import Space
 from spaces.web import error_response
 
@@ -81,6 +84,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[Route("/healthz", healthz, methods=["GET"]), *space_routes.routes, *chat.routes],
         exception_handlers={EaselError: _easel_error, HTTPException: _http_error, Exception: _unexpected},
         lifespan=lifespan,
+        middleware=[Middleware(RateLimitMiddleware,
+                               limiter=MemoryLimiter(rpm=settings.rate_limit_rpm, concurrent=settings.max_concurrent))],
     )
     app.state.settings = settings
     return app

@@ -74,10 +74,15 @@ async def prepare(request: Request, principal: Principal, req: ChatRequest) -> T
         media_object=lambda f: media_object(request, f))
 
 
-async def _run(setup: TurnSetup, emit: Any) -> AiComplete:
+async def _run(rt: Runtime, setup: TurnSetup, emit: Any) -> AiComplete:
     turn = Turn(setup, emit)
     done = await turn.run()
     await conversation.save(setup.space, setup.workspace, setup.history)
+    u = turn.usage  # the model's own tokens and cost; each image has its own generation record
+    await rt.ledger.record(setup.principal, kind="chat", api="chat", workspace_id=setup.workspace.id,
+                           model=setup.model_settings.model, prompt_tokens=u.prompt_tokens,
+                           completion_tokens=u.completion_tokens, cost_usd=u.cost_usd,
+                           file_ids=[m["file_id"] for m in done.media])
     return done
 
 
@@ -86,13 +91,15 @@ async def chat(request: Request) -> Response:
     req = parse_chat_request(await json_body(request))
     setup = await prepare(request, principal, req)
     rt: Runtime = request.app.state.runtime
+    if not setup.model_settings.model.startswith("builtin/"):
+        await rt.ledger.ensure_affordable(principal, None)  # a paid brain needs credit left
     await rt.ready()
     model = setup.model_settings.model
 
     if req.stream:
         async def runner(emit: Any) -> None:
             try:
-                await emit(await _run(setup, emit))
+                await emit(await _run(rt, setup, emit))
             except EaselError as exc:
                 await emit(ErrorEvent(exc.code, exc.message))
             except Exception:
@@ -104,7 +111,7 @@ async def chat(request: Request) -> Response:
     async def ignore(event: Event) -> None:
         return None
 
-    done = await _run(setup, ignore)
+    done = await _run(rt, setup, ignore)
     return JSONResponse({
         "id": f"chat-{secrets.token_hex(8)}", "conversation_id": done.conversation_id, "model": model,
         "response": done.response, "media": done.media, "tool_calls": done.tool_calls, "usage": done.usage,

@@ -10,10 +10,12 @@ from agent.background import Background
 from agent.model import ChatModel, ModelSettings
 from agent.settings import Settings
 from spaces.errors import EaselError
+from spaces.ledger import Ledger
 from spaces.space import Space
 from tools.base import ToolRegistry
 from tools.engines.base import ImageEngine
 from tools.image_gen import ImageGenTool, ImageService
+from tools.pricing import PriceTable
 
 log = logging.getLogger("easel.runtime")
 
@@ -50,6 +52,7 @@ class Runtime:
     images: ImageService
     tools: ToolRegistry
     chat_model: ChatModel
+    ledger: Ledger
     background: Background = field(default_factory=Background)
     _warm: asyncio.Task[None] | None = None
 
@@ -57,9 +60,10 @@ class Runtime:
     def build(cls, settings: Settings, space: Space) -> Runtime:
         from agent.litellm_model import LitellmChatModel
 
-        images = ImageService(make_engine(settings))
+        ledger = Ledger(space.store)
+        images = ImageService(make_engine(settings), ledger=ledger, prices=PriceTable.parse(settings.prices))
         return cls(settings=settings, space=space, images=images, tools=ToolRegistry([ImageGenTool(images)]),
-                   chat_model=LitellmChatModel())
+                   chat_model=LitellmChatModel(), ledger=ledger)
 
     def start_warming(self) -> None:
         self._warm = asyncio.get_running_loop().create_task(asyncio.to_thread(_prepare_litellm))

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     image_api_base: str | None = None
     image_api_key: SecretStr | None = None
     image_timeout_s: float = Field(300.0, gt=0)
+    # Prices for models litellm cannot price, as JSON: {"fal/*": {"per_megapixel": 0.01}}.
+    prices: str | None = None
 
     rate_limit_rpm: int = Field(60, ge=0)
     max_concurrent: int = Field(5, ge=0)

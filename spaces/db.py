@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from spaces.records import Account, ApiKey, FileRecord, Folder, Workspace
+from spaces.records import Account, ApiKey, FileRecord, Folder, UsageRecord, Workspace
 
 T = TypeVar("T")
 
@@ -50,6 +50,14 @@ CREATE TABLE IF NOT EXISTS conversation_messages (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, conversation_id TEXT NOT NULL REFERENCES conversations(id),
     message TEXT NOT NULL, created_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS conversation_messages_conv ON conversation_messages(conversation_id, seq);
+CREATE TABLE IF NOT EXISTS usage (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL, account_id TEXT NOT NULL,
+    workspace_id TEXT, key_id TEXT, on_behalf_of TEXT, kind TEXT NOT NULL, api TEXT NOT NULL,
+    operation TEXT, model TEXT, size TEXT, n INTEGER NOT NULL DEFAULT 0, prompt TEXT,
+    prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0,
+    cost_usd REAL NOT NULL DEFAULT 0, file_ids TEXT NOT NULL DEFAULT '[]', status TEXT NOT NULL,
+    created_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS usage_account ON usage(account_id, kind, seq);
 """
 
 
@@ -292,3 +300,36 @@ class SqliteStore:
         statements += [("INSERT INTO conversation_messages(conversation_id, message, created_at) VALUES (?,?,?)",
                         (conversation_id, json.dumps(m), stamp)) for m in messages]
         await self._run(self._tx, statements)
+
+    # -- usage ----------------------------------------------------------------------------------------
+    async def record_usage(self, u: UsageRecord) -> None:
+        """The record and the account's spend move together, in one transaction."""
+        await self._run(self._tx, [
+            ("INSERT INTO usage(id, account_id, workspace_id, key_id, on_behalf_of, kind, api, operation, model,"
+             " size, n, prompt, prompt_tokens, completion_tokens, cost_usd, file_ids, status, created_at)"
+             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+             (u.id, u.account_id, u.workspace_id, u.key_id, u.on_behalf_of, u.kind, u.api, u.operation, u.model,
+              u.size, u.n, u.prompt, u.prompt_tokens, u.completion_tokens, u.cost_usd, json.dumps(u.file_ids),
+              u.status, u.created_at)),
+            ("UPDATE accounts SET spent_usd = spent_usd + ? WHERE id=?", (u.cost_usd, u.account_id)),
+        ])
+
+    async def list_usage(self, account_id: str, *, kind: str, limit: int, offset: int) -> tuple[list[UsageRecord], int]:
+        def run() -> tuple[list[UsageRecord], int]:
+            rows = self._q("SELECT * FROM usage WHERE account_id=? AND kind=? ORDER BY seq DESC LIMIT ? OFFSET ?",
+                           (account_id, kind, limit, offset))
+            total = self._q("SELECT COUNT(*) AS n FROM usage WHERE account_id=? AND kind=?", (account_id, kind))
+            return [_usage(r) for r in rows], int(total[0]["n"])
+
+        return await self._run(run)
+
+    async def usage_by_id(self, usage_id: str) -> UsageRecord | None:
+        rows = await self._run(self._q, "SELECT * FROM usage WHERE id=?", (usage_id,))
+        return _usage(rows[0]) if rows else None
+
+
+def _usage(r: sqlite3.Row) -> UsageRecord:
+    fields = dict(r)
+    fields.pop("seq")
+    fields["file_ids"] = json.loads(fields["file_ids"])
+    return UsageRecord(**fields)

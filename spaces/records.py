@@ -77,3 +77,27 @@ class FileRecord:
 class Page:
     files: list[FileRecord]
     next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class UsageRecord:
+    """One generation or chat turn, for history, balance and billing."""
+
+    id: str
+    account_id: str
+    kind: str  # generation | chat
+    api: str  # which surface: chat, openai, zekron, aiart, chuk, mka1
+    status: str
+    created_at: str
+    workspace_id: str | None = None
+    key_id: str | None = None
+    on_behalf_of: str | None = None
+    operation: str | None = None
+    model: str | None = None
+    size: str | None = None
+    n: int = 0
+    prompt: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    file_ids: list[str] = field(default_factory=list)

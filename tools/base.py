@@ -19,6 +19,7 @@ class ToolContext:
     # Called as work moves on; the turn turns these into `tool_status` and `media_item` events.
     on_generating: Callable[[], Awaitable[None]]
     on_file: Callable[[FileRecord], Awaitable[None]]
+    api: str = "chat"  # which surface asked, for the usage record
 
 
 @dataclass

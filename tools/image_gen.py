@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from spaces.errors import EaselError
+from spaces.ledger import Ledger
 from spaces.media import EXT_FOR_MIME, image_size
 from spaces.records import FileRecord
 from tools import provenance
 from tools.base import ToolContext, ToolOutcome
 from tools.engines.base import EngineImage, EngineResult, ImageEngine, ImageJob, SourceImage
 from tools.image_args import SCHEMA, ArgumentError, ImageGenArgs, parse_args
+from tools.pricing import PriceTable
 
 STOPWORDS = {"a", "an", "the", "of", "with", "and", "in", "on", "at", "for", "to", "image", "picture", "create",
              "generate", "make", "draw", "render", "this", "my", "please", "photo", "showing", "called"}
@@ -32,11 +34,16 @@ class Created:
     files: list[FileRecord]
     result: EngineResult
     job: ImageJob
+    cost_usd: float = 0.0
+    usage_id: str | None = None
 
 
 class ImageService:
-    def __init__(self, engine: ImageEngine) -> None:
+    def __init__(self, engine: ImageEngine, *, ledger: Ledger | None = None,
+                 prices: PriceTable | None = None) -> None:
         self.engine = engine
+        self.ledger = ledger
+        self.prices = prices or PriceTable()
 
     async def sources(self, args: ImageGenArgs, ctx: ToolContext) -> tuple[SourceImage, ...]:
         if not args.source_file_ids:
@@ -95,12 +102,35 @@ class ImageService:
 
     async def create(self, args: ImageGenArgs, ctx: ToolContext) -> Created:
         job = self.job(args, await self.sources(args, ctx), user=ctx.principal.on_behalf_of)
+        first = job.sources[0] if job.sources else None
+        width = job.width or (first.width if first else 0) or 1024
+        height = job.height or (first.height if first else 0) or 1024
+        model = self.engine.model
+        if self.ledger:
+            await self.ledger.ensure_affordable(ctx.principal, self.prices.estimate(model, width, height, job.n))
         await ctx.on_generating()
-        result = await self.paint(job)
-        if not result.images:
-            raise EaselError(502, "generation_failed", f"{result.model} returned no image")
+        try:
+            result = await self.paint(job)
+            if not result.images:
+                raise EaselError(502, "generation_failed", f"{result.model} returned no image")
+        except EaselError:
+            await self._record(ctx, job, model, f"{width}x{height}", status="failed")
+            raise
         files = [await self.save(ctx, job, result, i, img) for i, img in enumerate(result.images)]
-        return Created(files=files, result=result, job=job)
+        cost = self.prices.actual(result.model, width, height, len(files), result.cost_usd)
+        usage_id = await self._record(ctx, job, result.model, f"{files[0].width}x{files[0].height}",
+                                      cost=cost, file_ids=[f.id for f in files])
+        return Created(files=files, result=result, job=job, cost_usd=cost, usage_id=usage_id)
+
+    async def _record(self, ctx: ToolContext, job: ImageJob, model: str, size: str, *, status: str = "completed",
+                      cost: float = 0.0, file_ids: list[str] | None = None) -> str | None:
+        if self.ledger is None:
+            return None
+        record = await self.ledger.record(
+            ctx.principal, kind="generation", api=ctx.api, status=status, workspace_id=ctx.workspace.id,
+            operation=job.operation, model=model, size=size, n=len(file_ids or []) or job.n, prompt=job.prompt,
+            cost_usd=cost, file_ids=file_ids)
+        return record.id
 
 
 def describe(created: Created) -> dict[str, Any]:
@@ -133,5 +163,4 @@ class ImageGenTool:
             return ToolOutcome.failed(f"Invalid arguments: {exc}")
         except EaselError as exc:
             return ToolOutcome.failed(exc.message)
-        return ToolOutcome(ok=True, content=describe(created), files=created.files,
-                           cost_usd=created.result.cost_usd)
+        return ToolOutcome(ok=True, content=describe(created), files=created.files, cost_usd=created.cost_usd)

@@ -218,3 +218,31 @@ def test_earlier_images_are_listed_for_the_model(served: Running, upstream: Fake
     assert second["media"][0]["metadata"]["operation"] == "edit"
     history = [m["role"] for m in upstream.requests[2]["messages"]]
     assert history[:6] == ["system", "user", "assistant", "tool", "assistant", "user"]
+
+
+def test_bad_tool_arguments_are_tool_errors_and_the_turn_completes(served: Running,
+                                                                   upstream: FakeChatUpstream) -> None:
+    with served.client(served.bob) as c:
+        foreign = c.post("/v1/storage/files", files={"file": ("b.png", png_bytes(), "image/png")}).json()["fileId"]
+    with served.client(served.alice) as c:
+        mine = c.post("/v1/storage/files", files={"file": ("a.png", png_bytes(), "image/png")}).json()["fileId"]
+    before = _count(served)
+    cases = [
+        ({"prompt": "x", "size": "5000x10"}, "5000x10"),
+        ({"prompt": "x", "n": 50}, "n"),
+        ({"prompt": "x", "source_file_ids": ["file-00000000-0000-0000-0000-000000000000"]}, "Unknown source"),
+        ({"prompt": "x", "source_file_ids": [foreign]}, "Unknown source"),
+        ({"prompt": "x", "source_file_ids": [mine] * 17}, "at most 16"),
+        ({"prompt": ""}, "prompt"),
+        ({"prompt": "x", "operation": "edit"}, "needs source_file_ids"),
+    ]
+    for args, said in cases:
+        upstream.queue(ToolCallReply(calls=(FakeToolCall("image_gen", json.dumps(args)),)),
+                       TextReply("Let me fix that."))
+        events, _ = stream_events(served, ask("go", served))
+        failed = [e for e in events if e.get("status") == "failed"]
+        assert len(failed) == 1 and said in failed[0]["error"], (args, failed)
+        assert events[-1]["type"] == "ai_complete" and events[-1]["tool_calls"][0]["status"] == "failed"
+        told = json.loads([m for m in upstream.requests[-1]["messages"] if m["role"] == "tool"][-1]["content"])
+        assert told == {"status": "failed", "error": failed[0]["error"]}
+    assert _count(served) == before  # nothing was painted or stored

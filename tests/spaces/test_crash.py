@@ -14,6 +14,7 @@ from tests.conftest import png_bytes
 from tests.serverproc import EaselServer
 
 KEY = "esk_crash_test_key_000000000000000000"
+NO_LIMITS = {"EASEL_RATE_LIMIT_RPM": "0", "EASEL_MAX_CONCURRENT": "0"}
 
 
 def _uploader(base_url: str, stop: threading.Event, payload: bytes, done: list[str]) -> None:
@@ -39,7 +40,7 @@ def test_sigkill_mid_upload_leaves_a_consistent_store(tmp_path: Path) -> None:
     noise.save(buf, format="PNG", compress_level=0)
     payload = buf.getvalue()  # ~1.5 MB: large enough that a kill lands mid-write
 
-    server = EaselServer(tmp_path, key=KEY).start()
+    server = EaselServer(tmp_path, key=KEY, env=NO_LIMITS).start()
     stop, done = threading.Event(), []
     threads = [threading.Thread(target=_uploader, args=(server.base_url, stop, payload, done)) for _ in range(4)]
     for t in threads:
@@ -51,7 +52,7 @@ def test_sigkill_mid_upload_leaves_a_consistent_store(tmp_path: Path) -> None:
         t.join(timeout=10)
     assert done, "no upload finished before the kill; the test proved nothing"
 
-    server = EaselServer(tmp_path, key=KEY).start()
+    server = EaselServer(tmp_path, key=KEY, env=NO_LIMITS).start()
     try:
         with httpx.Client(base_url=server.base_url, headers={"x-api-key": KEY}, timeout=30) as c:
             listed, cursor = [], None

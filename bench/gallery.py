@@ -1,0 +1,112 @@
+"""`make gallery`: every seed 000 example, style and edit through `/v1/chat` on the offline defaults,
+written as one labelled contact sheet to docs/gallery.png, so anyone can see what the offline engine makes.
+
+It starts its own server on a free loopback port with a throw-away data directory, and talks to it only
+over HTTP, as a client would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import httpx
+from PIL import Image, ImageDraw, ImageFont
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.serverproc import EaselServer  # noqa: E402
+
+KEY = "esk_gallery_key_0000000000000000000000"
+GENERATE = [
+    "Create an image of a futuristic cityscape at night with neon lights",
+    'Generate a minimalist logo for a coffee shop called "Brew"',
+    "Draw a technical diagram showing a load balancer architecture",
+    "Create an icon set for a mobile app - home, search, profile, settings",
+    "Create an image of a mountain landscape at sunrise",
+    "Paint a quiet lake at sunset with a forest",
+]
+PHOTO_PROMPT = "A photo of mountains above a lake with a forest on a clear day"
+STYLES = [
+    "Render this photo as a pencil sketch", "Apply a watercolor style to my uploaded photo",
+    "Render this image as an oil painting in the style of impressionism", "Make this photo pop art",
+    "Turn this photo into anime", "Make this photo pixel art", "Render this photo as a cinematic still",
+    "Render this photo in neon-punk style", "Render this photo as line art", "Make this photo low-poly",
+    "Render this photo as origami", "Render this photo as an analog film photo",
+]
+EDITS = [
+    "Edit this image to add rain", "Add falling snow to this image", "Make this image night",
+    "Make this photo black and white", "Make it sepia", "Make it darker", "Add a rainbow to this image",
+    'Add the text "Hello Easel" to this image', "Flip this image horizontally", "Blur this image",
+]
+TILE = 320
+
+
+def chat(c: httpx.Client, workspace: str, text: str, file_ids: list[str] | None = None) -> tuple[bytes | None, str]:
+    body = {"messages": [{"role": "user", "content": text}], "workspace_id": workspace, "tools": ["image_gen"],
+            "file_ids": file_ids or []}
+    reply = c.post("/v1/chat", json=body).json()
+    if not reply.get("media"):
+        return None, reply.get("response", reply.get("error", "?"))
+    return c.get(reply["media"][0]["url"]).content, reply["media"][0]["metadata"].get("operation", "")
+
+
+def tile(data: bytes | None, label: str) -> Image.Image:
+    canvas = Image.new("RGB", (TILE, TILE + 54), (250, 250, 248))
+    if data:
+        img = Image.open(io.BytesIO(data)).convert("RGB")
+        img.thumbnail((TILE, TILE))
+        canvas.paste(img, ((TILE - img.width) // 2, (TILE - img.height) // 2))
+    draw = ImageDraw.Draw(canvas)
+    font = ImageFont.load_default(size=13)
+    for i, line in enumerate(textwrap.wrap(label, 44)[:3]):
+        draw.text((6, TILE + 4 + i * 16), line, fill=(30, 30, 30), font=font)
+    return canvas
+
+
+def sheet(tiles: list[Image.Image], columns: int, title: str) -> Image.Image:
+    rows = -(-len(tiles) // columns)
+    w, h = tiles[0].size
+    out = Image.new("RGB", (columns * (w + 8) + 8, rows * (h + 8) + 48), (255, 255, 255))
+    ImageDraw.Draw(out).text((10, 12), title, fill=(0, 0, 0), font=ImageFont.load_default(size=22))
+    for i, t in enumerate(tiles):
+        out.paste(t, (8 + (i % columns) * (w + 8), 40 + (i // columns) * (h + 8)))
+    return out
+
+
+def run(out: Path) -> None:
+    with tempfile.TemporaryDirectory() as tmp, EaselServer(Path(tmp), key=KEY,
+                                                           env={"EASEL_RATE_LIMIT_RPM": "0"}) as server:
+        c = httpx.Client(base_url=server.base_url, headers={"x-api-key": KEY}, timeout=120)
+        workspace = c.get("/v1/workspaces").json()["workspaces"][0]["id"]
+        tiles, started = [], time.monotonic()
+        for prompt in GENERATE:
+            data, _ = chat(c, workspace, prompt)
+            tiles.append(tile(data, prompt))
+        photo, _ = chat(c, workspace, PHOTO_PROMPT)
+        assert photo, "the painter made no photo to work on"
+        uploaded = c.post("/v1/storage/files", files={"file": ("photo.png", photo, "image/png")}).json()["fileId"]
+        tiles.append(tile(photo, "The uploaded photo (used below)"))
+        for prompt in STYLES + EDITS:
+            data, _ = chat(c, workspace, prompt, [uploaded])
+            tiles.append(tile(data, prompt))
+        other, _ = chat(c, workspace, "Create an image of a futuristic cityscape at night with neon lights")
+        assert other
+        second = c.post("/v1/storage/files", files={"file": ("city.png", other, "image/png")}).json()["fileId"]
+        data, _ = chat(c, workspace, "Combine these two images side by side", [uploaded, second])
+        tiles.append(tile(data, "Combine these two images side by side"))
+        title = f"Easel offline engine gallery: {len(tiles)} images through /v1/chat"
+        sheet(tiles, 6, title).save(out, optimize=True)
+        print(f"wrote {out} ({len(tiles)} tiles in {time.monotonic() - started:.1f} s)")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "gallery.png")
+    run(parser.parse_args().out)
