@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from agent import chat
+from agent import chat, compat
 from agent.middleware import RateLimitMiddleware
 from agent.runtime import Runtime
 from agent.settings import Settings
@@ -81,7 +81,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await space.close()
 
     app = Starlette(
-        routes=[Route("/healthz", healthz, methods=["GET"]), *space_routes.routes, *chat.routes],
+        routes=[Route("/healthz", healthz, methods=["GET"]), *space_routes.routes, *chat.routes, *compat.routes],
         exception_handlers={EaselError: _easel_error, HTTPException: _http_error, Exception: _unexpected},
         lifespan=lifespan,
         middleware=[Middleware(RateLimitMiddleware,

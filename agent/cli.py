@@ -76,6 +76,17 @@ def accounts_create(args: argparse.Namespace) -> None:
     _with_space(args, work)
 
 
+def accounts_budget(args: argparse.Namespace) -> None:
+    async def work(space: Any) -> None:
+        if await space.store.get_account(args.account) is None:
+            sys.exit(f"easel: no account {args.account}")
+        budget = None if args.amount.lower() == "none" else float(args.amount)
+        await space.store.set_budget(args.account, budget)
+        print(f"{args.account}: budget {'unlimited' if budget is None else f'${budget:.2f}'}")
+
+    _with_space(args, work)
+
+
 def workspaces_create(args: argparse.Namespace) -> None:
     async def work(space: Any) -> None:
         account_id = args.account or (await _account_id(space, None))[0]
@@ -130,6 +141,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("name")
     p.add_argument("--workspace-name", default="default")
     p.set_defaults(func=accounts_create)
+    p = acc.add_parser("budget", help="set an account's budget in USD ('none' for unlimited)")
+    p.add_argument("account")
+    p.add_argument("amount")
+    p.set_defaults(func=accounts_budget)
     ws = sub.add_parser("workspaces", help="manage workspaces").add_subparsers(dest="action", required=True)
     p = ws.add_parser("create", help="create a workspace in the first account, or in --account's")
     p.add_argument("name")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -10,8 +11,30 @@ from starlette.responses import JSONResponse
 
 from spaces.errors import EaselError
 
-# Paths that speak OpenAI's error shape rather than ZarkAI's.
-OPENAI_PREFIXES = ("/v1/images/", "/api/v1/llm/")
+ErrorShape = Callable[[EaselError], dict[str, Any]]
+
+
+def native_shape(exc: EaselError) -> dict[str, Any]:
+    return {"error": exc.message, "code": exc.code}
+
+
+def openai_shape(exc: EaselError) -> dict[str, Any]:
+    kind = "invalid_request_error" if exc.status < 500 else "server_error"
+    return {"error": {"message": exc.message, "type": kind, "param": exc.param, "code": exc.code}}
+
+
+# Each API answers errors in its own shape, chosen by the longest matching path prefix. Adapters of other
+# services' APIs register theirs (`register_error_shape`); everything else is ZarkAI's native shape.
+_SHAPES: dict[str, ErrorShape] = {"/v1/images/generations": openai_shape, "/v1/images/edits": openai_shape}
+
+
+def register_error_shape(prefix: str, shape: ErrorShape) -> None:
+    _SHAPES[prefix] = shape
+
+
+def shape_for(path: str) -> ErrorShape:
+    matches = [p for p in _SHAPES if path.startswith(p)]
+    return _SHAPES[max(matches, key=len)] if matches else native_shape
 
 
 async def json_body(request: Request) -> dict[str, Any]:
@@ -46,10 +69,4 @@ def absolute(request: Request, path: str) -> str:
 
 
 def error_response(request: Request, exc: EaselError) -> JSONResponse:
-    if request.url.path.startswith(OPENAI_PREFIXES):
-        kind = "invalid_request_error" if exc.status < 500 else "server_error"
-        body: dict[str, Any] = {"error": {"message": exc.message, "type": kind, "param": exc.param,
-                                          "code": exc.code}}
-    else:
-        body = {"error": exc.message, "code": exc.code}
-    return JSONResponse(body, status_code=exc.status, headers=exc.headers)
+    return JSONResponse(shape_for(request.url.path)(exc), status_code=exc.status, headers=exc.headers)
