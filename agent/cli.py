@@ -35,7 +35,7 @@ def serve(args: argparse.Namespace) -> None:
 
     settings = _settings(args)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level,
-                loop="uvloop", http="httptools", timeout_graceful_shutdown=int(settings.shutdown_grace_s) or None,
+                loop="uvloop", http="httptools", timeout_graceful_shutdown=int(settings.shutdown_grace_s) + 5,
                 proxy_headers=False)
 
 
