@@ -34,7 +34,7 @@ class Background:
     def pending(self) -> int:
         return len(self._tasks)
 
-    async def drain(self, timeout: float) -> None:
+    async def drain(self, grace_s: float) -> None:
         if self._tasks:
-            log.info("waiting up to %.0f s for %d task(s) in flight", timeout, len(self._tasks))
-            await asyncio.wait(set(self._tasks), timeout=timeout)
+            log.info("waiting up to %.0f s for %d task(s) in flight", grace_s, len(self._tasks))
+            await asyncio.wait(set(self._tasks), timeout=grace_s)

@@ -94,7 +94,8 @@ class Turn:
         pending_break = bool(self.text) and not self.text[-1].endswith(("\n", " "))
         stream = self.setup.model.stream(
             settings=self.setup.model_settings, messages=messages,
-            tools=[t.schema() for t in self.setup.tools], tool_choice=tool_choice, temperature=self.setup.temperature, max_tokens=self.setup.max_tokens)
+            tools=[t.schema() for t in self.setup.tools], tool_choice=tool_choice,
+            temperature=self.setup.temperature, max_tokens=self.setup.max_tokens)
         async for item in stream:
             if isinstance(item, TextDelta):
                 if not item.text:
@@ -132,8 +133,8 @@ class Turn:
             record.outcome = ToolOutcome.failed("The arguments are not a valid JSON object; send them again")
         else:
             record.outcome = await tool.run(record.arguments, self._tool_context(call))
-        status = "completed" if record.outcome.ok else "failed"
-        await self.emit(ToolStatus(call.name, call.id, status, error=record.outcome.error))
+        await self.emit(ToolStatus(call.name, call.id, "completed" if record.outcome.ok else "failed",
+                                   error=record.outcome.error))
 
     def _tool_context(self, call: ToolCall) -> ToolContext:
         async def generating() -> None:

@@ -8,7 +8,8 @@ are ours: a `{"type": "ping"}` event after 15 s with nothing else sent.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from typing import Any
 
 from sse_starlette import EventSourceResponse
 
@@ -16,7 +17,7 @@ from agent.events import TERMINAL, ErrorEvent, Event, Ping, encode
 
 PING_EVERY_S = 15.0
 
-Runner = Callable[[Callable[[Event], Awaitable[None]]], Awaitable[None]]
+Runner = Callable[[Callable[[Event], Awaitable[None]]], Coroutine[Any, Any, None]]
 
 
 async def _events(run: Runner, ping_every: float) -> AsyncIterator[bytes]:

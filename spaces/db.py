@@ -261,7 +261,8 @@ class SqliteStore:
 
     async def list_files(self, workspace_id: str, *, limit: int, before_seq: int | None,
                          folder_id: str | None = None) -> list[FileRecord]:
-        sql, args = "SELECT * FROM files WHERE workspace_id=?", [workspace_id]
+        sql = "SELECT * FROM files WHERE workspace_id=?"
+        args: list[Any] = [workspace_id]
         if folder_id is not None:
             sql += " AND folder_id=?"
             args.append(folder_id)

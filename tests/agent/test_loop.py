@@ -15,7 +15,6 @@ from agent.events import AiChunk, Event, MediaItem, ToolStatus, as_dict
 from agent.loop import Turn, TurnSetup
 from agent.model import ModelSettings
 from agent.scripted import Say, ScriptedModel
-from spaces.records import Principal
 from spaces.space import Space
 from tools.base import ToolRegistry
 from tools.engines.fake import FakeEngine

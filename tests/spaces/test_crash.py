@@ -31,9 +31,10 @@ def _uploader(base_url: str, stop: threading.Event, payload: bytes, done: list[s
 
 
 def test_sigkill_mid_upload_leaves_a_consistent_store(tmp_path: Path) -> None:
-    from PIL import Image
     import io
     import os
+
+    from PIL import Image
 
     noise = Image.frombytes("RGB", (700, 700), os.urandom(700 * 700 * 3))
     buf = io.BytesIO()
@@ -57,7 +58,8 @@ def test_sigkill_mid_upload_leaves_a_consistent_store(tmp_path: Path) -> None:
         with httpx.Client(base_url=server.base_url, headers={"x-api-key": KEY}, timeout=30) as c:
             listed, cursor = [], None
             while True:
-                page = c.get("/v1/storage/files", params={"limit": 100, **({"cursor": cursor} if cursor else {})}).json()
+                params = {"limit": 100, **({"cursor": cursor} if cursor else {})}
+                page = c.get("/v1/storage/files", params=params).json()
                 listed += page["files"]
                 if not page["pagination"]["hasMore"]:
                     break

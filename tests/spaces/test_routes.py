@@ -14,7 +14,8 @@ import httpx
 from tests.conftest import Running, png_bytes
 
 
-def upload(c: httpx.Client, data: bytes, name: str = "red.png", ctype: str = "image/png", **params: str) -> httpx.Response:
+def upload(c: httpx.Client, data: bytes, name: str = "red.png", ctype: str = "image/png",
+           **params: str) -> httpx.Response:
     return c.post("/v1/storage/files", files={"file": (name, data, ctype)}, params=params)
 
 
