@@ -29,8 +29,10 @@ HTTP_CODES = {404: "not_found", 405: "invalid_request", 413: "payload_too_large"
 
 
 async def healthz(request: Request) -> Response:
-    # Answers from the first moment the server listens: nothing here may import litellm.
-    return JSONResponse({"status": "ok"})
+    # Answers from the first moment the server listens: nothing here may import litellm. `models_ready`
+    # turns true once the model libraries are loaded (a few seconds after start); chat waits for it.
+    runtime = getattr(request.app.state, "runtime", None)
+    return JSONResponse({"status": "ok", "models_ready": bool(runtime and runtime.warmed)})
 
 
 async def _easel_error(request: Request, exc: Exception) -> Response:

@@ -68,6 +68,10 @@ class Runtime:
     def start_warming(self) -> None:
         self._warm = asyncio.get_running_loop().create_task(asyncio.to_thread(_prepare_litellm))
 
+    @property
+    def warmed(self) -> bool:
+        return self._warm is not None and self._warm.done()
+
     async def ready(self) -> None:
         if self._warm is None:
             self.start_warming()

@@ -62,6 +62,14 @@ class EaselServer:
                 time.sleep(0.05)
         raise RuntimeError("easel serve did not answer /healthz within 30 s")
 
+    def wait_warm(self, timeout: float = 60) -> None:
+        """Until the model libraries are loaded: their import moves memory, which some tests measure."""
+        deadline = time.monotonic() + timeout
+        while not httpx.get(self.base_url + "/healthz", timeout=5).json().get("models_ready"):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the server did not finish warming up")
+            time.sleep(0.1)
+
     def _collect(self) -> None:
         if self.proc and self.proc.stdout:
             self.output += self.proc.stdout.read() or ""

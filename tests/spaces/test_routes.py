@@ -160,6 +160,7 @@ def test_oversized_upload_is_refused_while_streaming_without_memory_growth(easel
             yield chunk
         yield b"\r\n--b--\r\n"
 
+    easel.server.wait_warm()
     rss_before = easel.server.rss_kb()
     with easel.client(easel.alice) as c:
         before = _count_files(c)
