@@ -10,60 +10,9 @@ are meant), each readable on its own. Vocabulary lives in the regex tables next 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
-
-@dataclass(frozen=True)
-class ListedImage:
-    """One line of the system prompt's image list."""
-
-    file_id: str
-    name: str
-    size: str
-    origin: str
-
-    @property
-    def made(self) -> bool:
-        return self.origin.startswith("made earlier")
-
-    @property
-    def attached(self) -> bool:
-        return self.origin.startswith("attached")
-
-
-@dataclass(frozen=True)
-class Conversation:
-    """What the router reads: the latest user words (and whether they end the conversation), the tool
-    results that end it, and the images the system prompt lists, in listed order (assumed oldest first)."""
-
-    user_text: str = ""
-    user_spoke_last: bool = False
-    results: tuple[str, ...] = ()
-    images: tuple[ListedImage, ...] = ()
-
-
-@dataclass
-class ImageRequest:
-    operation: str  # generate | edit | style_transfer | compose
-    prompt: str
-    sources: list[ListedImage] = field(default_factory=list)
-    # style, size, aspect_ratio, n, seed, negative_prompt: only those the user stated
-    options: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Decision:
-    """What the stand-in does this turn. `kind` is "call_tool" (with `request`), "close" (with tool
-    `results`), "chat" (no image wanted: a short answer to `text`, maybe about `images`),
-    "tool_unavailable" (an image is wanted but image_gen isn't offered) or "nothing_to_do"."""
-
-    kind: str
-    text: str = ""
-    request: ImageRequest | None = None
-    results: tuple[str, ...] = ()
-    images: tuple[ListedImage, ...] = ()
-
+from agent.offline_types import Conversation, Decision, ImageRequest, ListedImage
 
 # -- does the user want an image? --------------------------------------------------------------------------
 
