@@ -63,12 +63,13 @@ class ImageService:
         return tuple([SourceImage(file_id=r.id, data=await ctx.space.read(r), mime_type=r.mime_type, name=r.name,
                                   width=r.width or 0, height=r.height or 0) for r in records])
 
-    def job(self, args: ImageGenArgs, sources: tuple[SourceImage, ...], *, user: str | None = None) -> ImageJob:
+    def job(self, args: ImageGenArgs, sources: tuple[SourceImage, ...], *, user: str | None = None,
+            mask: bytes | None = None) -> ImageJob:
         width, height = args.dimensions()
         return ImageJob(operation=args.resolved_operation(), prompt=args.prompt, width=width, height=height,
                         n=args.n, seed=args.seed, style=args.style, negative_prompt=args.negative_prompt,
                         sources=sources, strength=args.strength, quality=args.quality,
-                        output_format=args.output_format, background=args.background, user=user)
+                        output_format=args.output_format, background=args.background, user=user, mask=mask)
 
     async def paint(self, job: ImageJob) -> EngineResult:
         if job.operation not in self.engine.capabilities.operations:
@@ -100,8 +101,10 @@ class ImageService:
         await ctx.on_file(record)
         return record
 
-    async def create(self, args: ImageGenArgs, ctx: ToolContext) -> Created:
-        job = self.job(args, await self.sources(args, ctx), user=ctx.principal.on_behalf_of)
+    async def create(self, args: ImageGenArgs, ctx: ToolContext, *, mask: bytes | None = None) -> Created:
+        """`mask` (a PNG whose transparent pixels mark what may change) is for the direct edit APIs;
+        the chat tool has no way to draw one."""
+        job = self.job(args, await self.sources(args, ctx), user=ctx.principal.on_behalf_of, mask=mask)
         first = job.sources[0] if job.sources else None
         width = job.width or (first.width if first else 0) or 1024
         height = job.height or (first.height if first else 0) or 1024
