@@ -1,0 +1,199 @@
+"""`OfflineEngine`: the default painter. No keys, no network, no model weights.
+
+It satisfies `tools.engines.base.ImageEngine`. CPU work runs on worker threads (`asyncio.to_thread`)
+behind a semaphore sized to the machine's cores, so a server with many streams stays responsive
+while images render. Output is a pure function of the job and its seed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import weakref
+from collections.abc import Callable
+
+import numpy as np
+
+from spaces.errors import EaselError
+
+from ..base import MIME_TYPES, Capabilities, EngineImage, EngineResult, ImageJob, SourceImage
+from . import codec, painter
+from .edit_parse import CONFIGURE, EditOp, parse_edit
+from .style_names import resolve
+
+MIN_SIDE, MAX_SIDE = 16, 4096
+DEFAULT_SIDE = 1024
+
+
+def _failed(message: str) -> EaselError:
+    return EaselError(422, "generation_failed", message)
+
+
+class OfflineEngine:
+    """The built-in procedural painter. `OfflineEngine()` needs no arguments; `max_workers` caps how
+    many images render at once (default: the number of CPU cores)."""
+
+    model = "builtin/painter-1"
+    capabilities = Capabilities(
+        operations=frozenset({"generate", "edit", "style_transfer", "compose"}), max_sources=4, mask=False
+    )
+
+    def __init__(self, *, max_workers: int | None = None) -> None:
+        self._workers = max(1, max_workers or os.cpu_count() or 1)
+        # One semaphore per event loop: an asyncio.Semaphore must not be shared between loops.
+        self._limits: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    # ------------------------------------------------------------------------------------ protocol
+
+    async def generate(self, job: ImageJob) -> EngineResult:
+        w, h = _size(job, None)
+        base = _base_seed(job)
+        transparent = job.background == "transparent" and job.output_format != "jpeg"
+
+        def render(seed: int) -> painter.Painted:
+            return painter.generate(job.prompt, job.negative_prompt, w, h, seed, transparent)
+
+        images, painted = await self._render_all(job, base, render)
+        notes = tuple(dict.fromkeys(p.note for p in painted if p.note)) + _background_notes(job, painted)
+        return EngineResult(images=images, model=self.model, notes=notes)
+
+    async def edit(self, job: ImageJob) -> EngineResult:
+        if job.operation not in ("edit", "style_transfer"):
+            raise _failed(f"The offline engine's edit() cannot run a '{job.operation}' job.")
+        if job.mask is not None:
+            raise _failed(f"The offline engine cannot do masked (inpainting) edits; {CONFIGURE}")
+        if not job.sources:
+            raise _failed("An edit needs a source image.")
+        if job.operation == "style_transfer":
+            return await self._style(job, await self._decode(job.sources[0]), _base_seed(job))
+        # Read the instruction before touching the image: an edit we cannot do is refused at once.
+        ops = parse_edit(job.prompt) if job.prompt.strip() or not job.style else []
+        notes: list[str] = []
+        if job.style:
+            resolved = resolve(job.style, job.prompt)
+            ops.append(EditOp("style", text=resolved.name))
+            notes += [resolved.note] if resolved.note else []
+        style_name = next((op.text for op in reversed(ops) if op.kind == "style"), None)
+        source = await self._decode(job.sources[0])
+        size = _size(job, source) if job.width or job.height else None
+
+        def render(seed: int) -> painter.Painted:
+            return painter.edit(source, ops, size, seed, job.strength)
+
+        images, _ = await self._render_all(job, _base_seed(job), render)
+        return EngineResult(images=images, model=self.model, style=style_name, notes=tuple(notes))
+
+    async def compose(self, job: ImageJob) -> EngineResult:
+        if len(job.sources) < 2:
+            raise _failed("Composing needs at least two source images.")
+        if len(job.sources) > self.capabilities.max_sources:
+            raise _failed(f"The offline engine composes at most {self.capabilities.max_sources} images.")
+        sources = await asyncio.gather(*(self._decode(s) for s in job.sources))
+        size = (
+            (job.width or sources[0].shape[1], job.height or sources[0].shape[0]) if job.width or job.height else None
+        )
+        if size:
+            _check_size(*size)
+
+        def render(seed: int) -> painter.Painted:
+            return painter.compose(list(sources), job.prompt, size)
+
+        images, _ = await self._render_all(job, _base_seed(job), render)
+        return EngineResult(images=images, model=self.model)
+
+    # ------------------------------------------------------------------------------------ helpers
+
+    async def _style(self, job: ImageJob, source: np.ndarray, base: int) -> EngineResult:
+        resolved = resolve(job.style, job.prompt)
+        w, h = _size(job, source)
+
+        def render(seed: int) -> painter.Painted:
+            return painter.style_transfer(source, resolved.name, job.strength, w, h, seed)
+
+        images, _ = await self._render_all(job, base, render)
+        notes = (resolved.note,) if resolved.note else ()
+        return EngineResult(images=images, model=self.model, style=resolved.name, notes=notes)
+
+    async def _decode(self, source: SourceImage) -> np.ndarray:
+        async with self._limit():
+            return await asyncio.to_thread(codec.decode, source)
+
+    def _limit(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        sem = self._limits.get(loop)
+        if sem is None:
+            sem = self._limits[loop] = asyncio.Semaphore(self._workers)
+        return sem
+
+    async def _render_all(
+        self, job: ImageJob, base: int, render: Callable[[int], painter.Painted]
+    ) -> tuple[tuple[EngineImage, ...], list[painter.Painted]]:
+        """Render n variants (seeds base, base+1, ...) concurrently, each on a worker thread."""
+        n = max(1, min(int(job.n or 1), 10))
+
+        async def one(seed: int) -> tuple[EngineImage, painter.Painted]:
+            async with self._limit():
+                return await asyncio.to_thread(_paint_and_encode, render, seed, job)
+
+        done = await asyncio.gather(*(one(base + i) for i in range(n)))
+        return tuple(img for img, _ in done), [p for _, p in done]
+
+
+def _paint_and_encode(
+    render: Callable[[int], painter.Painted], seed: int, job: ImageJob
+) -> tuple[EngineImage, painter.Painted]:
+    try:
+        painted = render(seed)
+        data = codec.encode(painted.pixels, job.output_format, job.background)
+    except EaselError:
+        raise
+    except Exception as exc:  # a bug or an impossible input: report it plainly, never a blank image
+        raise _failed(f"The offline engine could not paint this image ({type(exc).__name__}: {exc}).") from exc
+    h, w = painted.pixels.shape[:2]
+    return EngineImage(
+        data=data,
+        mime_type=MIME_TYPES[job.output_format],
+        width=w,
+        height=h,
+        seed=seed,
+        revised_prompt=painted.description,
+    ), painted
+
+
+def _base_seed(job: ImageJob) -> int:
+    # A random seed when none was given, reported back on every image so the user can reproduce it.
+    return int(job.seed) if job.seed is not None else secrets.randbelow(2**31)
+
+
+def _check_size(w: int, h: int) -> None:
+    if not (MIN_SIDE <= w <= MAX_SIDE and MIN_SIDE <= h <= MAX_SIDE):
+        raise _failed(
+            f"The offline engine paints images from {MIN_SIDE} to {MAX_SIDE} pixels a side; {w}x{h} was asked."
+        )
+
+
+def _size(job: ImageJob, source: np.ndarray | None) -> tuple[int, int]:
+    """Requested size; else the source's (edits) or 1024 square (generation). One side alone keeps the
+    source's aspect ratio, or makes a square when generating."""
+    if source is not None:
+        sh, sw = source.shape[:2]
+        w = job.width or (round(sw * job.height / sh) if job.height else sw)
+        h = job.height or (round(sh * job.width / sw) if job.width else sh)
+    else:
+        w = job.width or job.height or DEFAULT_SIDE
+        h = job.height or job.width or DEFAULT_SIDE
+    _check_size(w, h)
+    return w, h
+
+
+def _background_notes(job: ImageJob, painted: list[painter.Painted]) -> tuple[str, ...]:
+    if job.background != "transparent":
+        return ()
+    if job.output_format == "jpeg":
+        return ("JPEG cannot be transparent; the image has a solid background. Ask for PNG or WebP.",)
+    if any(p.opaque_only for p in painted):
+        return ("A landscape fills the whole frame, so it was painted without a transparent background.",)
+    return ()
