@@ -71,6 +71,14 @@ def start_with_two_tenants(data_dir: Path, env: dict[str, str] | None = None) ->
     return Running(server, alice, bob)
 
 
+def start_with_litellm_painter(data_dir: Path, images_base_url: str) -> Running:
+    """Two tenants on a server whose painter is `openai/gpt-image-1` behind a fake upstream (which litellm
+    prices from its usage, so generations cost real, non-zero amounts)."""
+    return start_with_two_tenants(data_dir, env={
+        "EASEL_IMAGE_MODEL": "openai/gpt-image-1", "EASEL_IMAGE_API_BASE": images_base_url,
+        "EASEL_IMAGE_API_KEY": "sk-image-secret"})
+
+
 @pytest.fixture(scope="session")
 def easel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     """One offline server for the session, with two accounts (alice: bootstrap, bob: via the CLI)."""

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.conftest import Running, Tenant, start_with_two_tenants
+from tests.conftest import Running, Tenant, start_with_litellm_painter, start_with_two_tenants
 from tests.fakes.images_upstream import FakeImagesUpstream
 from tools import provenance
 
@@ -148,9 +148,7 @@ def painter_upstream() -> Iterator[FakeImagesUpstream]:
 
 @pytest.fixture(scope="module")
 def painted(painter_upstream: FakeImagesUpstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    running = start_with_two_tenants(tmp_path_factory.mktemp("painted"), env={
-        "EASEL_IMAGE_MODEL": "openai/gpt-image-1", "EASEL_IMAGE_API_BASE": painter_upstream.base_url,
-        "EASEL_IMAGE_API_KEY": "sk-image-secret"})
+    running = start_with_litellm_painter(tmp_path_factory.mktemp("painted"), painter_upstream.base_url)
     yield running
     running.server.stop()
 

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from tests.conftest import Running, Tenant, start_with_two_tenants
+from tests.conftest import Running, Tenant, start_with_litellm_painter
 from tests.fakes.images_upstream import FakeImagesUpstream
 from tests.serverproc import parse_fields, run_cli
 
@@ -75,8 +75,6 @@ def upstream() -> Iterator[FakeImagesUpstream]:
 
 @pytest.fixture(scope="package")
 def paid(upstream: FakeImagesUpstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    running = start_with_two_tenants(tmp_path_factory.mktemp("paid"), env={
-        "EASEL_IMAGE_MODEL": "openai/gpt-image-1", "EASEL_IMAGE_API_BASE": upstream.base_url,
-        "EASEL_IMAGE_API_KEY": "sk-image-secret"})
+    running = start_with_litellm_painter(tmp_path_factory.mktemp("paid"), upstream.base_url)
     yield running
     running.server.stop()
