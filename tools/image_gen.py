@@ -21,12 +21,23 @@ from tools.image_args import SCHEMA, ArgumentError, ImageGenArgs, parse_args
 from tools.pricing import PriceTable
 
 STOPWORDS = {"a", "an", "the", "of", "with", "and", "in", "on", "at", "for", "to", "image", "picture", "create",
-             "generate", "make", "draw", "render", "this", "my", "please", "photo", "showing", "called"}
+             "generate", "make", "draw", "render", "this", "my", "please", "photo", "showing", "called", "it",
+             "as", "into", "turn", "apply", "style", "edit", "add", "look", "like", "these", "two", "them", "its"}
 
 
 def slug(prompt: str, *, words: int = 5) -> str:
     kept = [w for w in re.findall(r"[a-z0-9]+", prompt.lower()) if w not in STOPWORDS][:words]
     return "-".join(kept) or "image"
+
+
+def file_stem(job: ImageJob, style: str | None) -> str:
+    """A new image is named from its prompt; a changed one after its source and the change, so
+    "photo.png" restyled becomes "photo-pencil-sketch.png"."""
+    if not job.sources:
+        return slug(job.prompt)
+    source = job.sources[0].name.rsplit(".", 1)[0][:60] or "image"
+    change = slug(style, words=3) if style else slug(job.prompt, words=3)
+    return f"{source}-{'combined' if job.operation == 'compose' else change}"
 
 
 @dataclass
@@ -94,7 +105,7 @@ class ImageService:
             meta["notes"] = list(result.notes)
         data = provenance.embed(image.data, image.mime_type, meta)
         suffix = f"-{index + 1}" if len(result.images) > 1 else ""
-        name = f"{slug(job.prompt)}{suffix}{EXT_FOR_MIME.get(image.mime_type, '.png')}"
+        name = f"{file_stem(job, job.style or result.style)}{suffix}{EXT_FOR_MIME.get(image.mime_type, '.png')}"
         width, height = (image.width, image.height) if image.width else image_size(image.data)
         record = await ctx.space.save_bytes(ctx.workspace.id, name=name, data=data, mime_type=image.mime_type,
                                             width=width, height=height, origin="generated", metadata=meta)
