@@ -55,9 +55,10 @@ class ChatRequest(BaseModel):
 
     @model_validator(mode="after")
     def _has_a_message(self) -> ChatRequest:
-        if not self.messages and not self.conversation_id:
+        # Even a kept conversation needs the new user message this turn answers.
+        if not self.messages:
             raise ValueError("messages must hold at least one message")
-        if self.messages and not any(m.role == "user" for m in self.messages[-1:]):
+        if self.messages[-1].role != "user":
             raise ValueError("the last message must be the user's")
         return self
 

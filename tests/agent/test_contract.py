@@ -19,6 +19,7 @@ def test_zarkai_fields_and_ours() -> None:
 
 @pytest.mark.parametrize(("body", "said"), [
     ({"messages": [], "workspace_id": "w"}, "at least one"),
+    ({"messages": [], "workspace_id": "w", "conversation_id": "conv-1"}, "at least one"),
     ({"messages": [{"role": "user", "content": "x"}]}, "workspace_id: is required"),
     ({"messages": [{"role": "user", "content": "x"}], "workspace_id": "w", "max_tokens": 0}, "max_tokens"),
     ({"messages": [{"role": "user", "content": "x"}, {"role": "assistant", "content": "y"}],
