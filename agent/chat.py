@@ -106,7 +106,7 @@ async def chat(request: Request) -> Response:
                 log.exception("chat turn failed")
                 await emit(ErrorEvent("internal_error", "The turn failed; the server logged why"))
 
-        return event_stream(runner, grace_s=rt.settings.shutdown_grace_s)
+        return event_stream(runner)
 
     async def ignore(event: Event) -> None:
         return None

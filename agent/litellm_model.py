@@ -24,6 +24,7 @@ from agent.model import ModelEvent, ModelReply, ModelSettings, TextDelta, ToolCa
 from spaces.errors import EaselError
 
 _litellm: Any = None
+MAX_PROVIDER_CONNECTIONS = 10_000
 _unpriced_models: set[str] = set()  # models litellm has no price for: don't pay for the exception twice
 
 
@@ -33,6 +34,11 @@ def load_litellm() -> Any:
     global _litellm
     if _litellm is None:
         os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+        # litellm's HTTP pool allows 500 connections per host (1,000 in all), read once at import. Every
+        # open chat stream holds one connection to its provider, so stream 501 to the same provider would
+        # wait for another to end; the server's own limits (EASEL_MAX_CONCURRENT) bound streams instead.
+        os.environ.setdefault("AIOHTTP_CONNECTOR_LIMIT", str(MAX_PROVIDER_CONNECTIONS))
+        os.environ.setdefault("AIOHTTP_CONNECTOR_LIMIT_PER_HOST", str(MAX_PROVIDER_CONNECTIONS))
         import litellm
 
         litellm.suppress_debug_info = True  # it otherwise prints "Give Feedback" banners on every error
@@ -67,8 +73,11 @@ class LitellmChatModel:
             response: Any = None
             try:
                 response = await acompletion(**kwargs)
+                held = _held_chunks(response)
                 async for chunk in response:
                     text = reply.add(chunk)
+                    if held:
+                        held.clear()
                     if text:
                         yielded = True
                         yield TextDelta(text)
@@ -81,6 +90,8 @@ class LitellmChatModel:
                     attempt += 1
                     continue
                 raise to_easel_error(exc, settings) from exc
+            if reply.usage is None and held is not None:
+                reply.usage = _estimated_usage(settings.model, messages, reply)
             yield reply.build(settings.model)
             return
 
@@ -120,6 +131,33 @@ def _request_kwargs(
     if settings.api_key:
         kwargs["api_key"] = settings.api_key
     return kwargs
+
+
+def _held_chunks(response: Any) -> list[Any] | None:
+    """The list in which litellm keeps every chunk of a stream, to rebuild the whole response for its
+    logging once the stream ends. Easel assembles text, tool calls and usage itself and has no litellm
+    callbacks, so the list only costs: ~2 KB per chunk for as long as the stream lasts, and 10-30 ms of CPU
+    at its end rebuilding a response nobody reads (docs/benchmarks.md). It is emptied as chunks go by. The
+    provider's usage still arrives: litellm keeps the usage chunk, which comes after the last one it hands
+    over, and builds the final usage from it. (litellm >=1.106,<1.107: `CustomStreamWrapper.chunks`.)"""
+    chunks = getattr(response, "chunks", None)
+    return chunks if type(chunks) is list else None
+
+
+def _estimated_usage(model: str, messages: list[dict[str, Any]], reply: _ReplyBuilder) -> Any:
+    """Tokens counted as litellm would when the provider reports none (it would count the chunks that
+    `_held_chunks` let go): the prompt from the messages, the completion from the text and tool calls."""
+    litellm = _litellm or load_litellm()
+    completion = "".join(reply.parts)
+    if reply.tools is not None:
+        completion += "".join(c.name + c.arguments for c in reply.tools.calls())
+    try:
+        prompt_tokens = int(litellm.token_counter(model=model, messages=messages))
+        completion_tokens = int(litellm.token_counter(model=model, text=completion)) if completion else 0
+    except Exception:  # counting is best effort; a turn never fails over it
+        return None
+    return litellm.Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
+                         total_tokens=prompt_tokens + completion_tokens)
 
 
 async def _close_quietly(response: Any) -> None:

@@ -25,7 +25,8 @@ class BlobWriter(Protocol):
     def write(self, data: bytes) -> None: ...
     @property
     def sha256(self) -> str: ...
-    def path_for_inspection(self) -> Path: ...
+    async def flushed(self) -> Path: ...
+    async def fsync(self) -> None: ...
     async def commit(self) -> None: ...
     async def abort(self) -> None: ...
 
@@ -50,8 +51,9 @@ def _fsync_dir(path: Path) -> None:
 
 
 class LocalWriter:
-    """Streams one blob into a temporary file. Writes go to the page cache (fast enough to do on the
-    event loop); the fsync and rename, which do wait on the disk, run in a thread."""
+    """Streams one blob into a temporary file. Writes go to the page cache (fast enough to do on the event
+    loop); the fsync and rename, which do wait on the disk, run in a thread. An upload fsyncs while it is
+    being decoded (`fsync`), so `commit` has only the rename left."""
 
     def __init__(self, final: Path, tmp_dir: Path) -> None:
         self._final = final
@@ -59,6 +61,7 @@ class LocalWriter:
         self._fh: IO[bytes] = open(self._tmp, "wb")  # noqa: SIM115 - closed in commit/abort
         self._hash = hashlib.sha256()
         self.size = 0
+        self._synced = False
 
     def write(self, data: bytes) -> None:
         self._fh.write(data)
@@ -69,14 +72,23 @@ class LocalWriter:
     def sha256(self) -> str:
         return self._hash.hexdigest()
 
-    def path_for_inspection(self) -> Path:
-        """The bytes written so far, flushed: for decoding an upload before it is accepted."""
+    async def flushed(self) -> Path:
+        """The temporary file with every byte written so far: for decoding an upload before accepting it."""
         self._fh.flush()
         return self._tmp
 
-    def _commit(self) -> None:
+    def _fsync(self) -> None:
         self._fh.flush()
         os.fsync(self._fh.fileno())
+        self._synced = True
+
+    async def fsync(self) -> None:
+        """Make the bytes durable now (while the upload is being decoded); commit() then skips it."""
+        await asyncio.to_thread(self._fsync)
+
+    def _commit(self) -> None:
+        if not self._synced:
+            self._fsync()
         self._fh.close()
         self._final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(self._tmp, self._final)

@@ -19,6 +19,13 @@ from spaces.web import absolute, json_body, query_int
 INLINE_LIMIT = 4 * 1024 * 1024  # under this, a retrieve carries the bytes (ZarkAI)
 
 
+class BlobResponse(FileResponse):
+    """Starlette's FileResponse reads 64 KB per trip to a worker thread, and a trip costs ~0.18 ms here: a
+    20 MB download spent ~58 ms on trips alone. 1 MB reads make it 20 trips (docs/benchmarks.md)."""
+
+    chunk_size = 1024 * 1024
+
+
 def _space(request: Request) -> Space:
     space: Space = request.app.state.space
     return space
@@ -133,7 +140,7 @@ async def file_content(request: Request) -> Response:
         return Response(status_code=304, headers=headers)
     path = space.blobs.local_path(record.id)
     if path is not None:
-        return FileResponse(path, media_type=record.mime_type, headers=headers, stat_result=None)
+        return BlobResponse(path, media_type=record.mime_type, headers=headers, stat_result=None)
     headers["Content-Length"] = str(record.size_bytes)
     return StreamingResponse(space.blobs.stream(record.id), media_type=record.mime_type, headers=headers)
 

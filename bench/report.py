@@ -1,0 +1,311 @@
+"""docs/benchmarks.md from one run's results (and bench/results/before.json, the run recorded before the
+request path was optimised).
+
+    python bench/report.py bench/results/RUN.json [--out docs/benchmarks.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import verdicts  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+BEFORE = ROOT / "bench" / "results" / "before.json"
+CHANGES = ROOT / "bench" / "changes.md"
+
+
+def f(value: Any, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def table(head: list[str], rows: list[list[Any]]) -> str:
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    lines += ["| " + " | ".join(c if isinstance(c, str) else f(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def dist(s: dict[str, float], digits: int = 1) -> list[str]:
+    return [f(s.get("median"), digits), f(s.get("p95"), digits), f(s.get("p99"), digits)]
+
+
+def machine_section(r: dict[str, Any], path: Path) -> str:
+    m = r["machine"]
+    versions = ", ".join(f"{k} {v}" for k, v in m["versions"].items())
+    load = ", ".join(f"{x:.2f}" for x in m.get("load_average_at_start", []))
+    return "\n".join(
+        [
+            f"Measured {r['started']} to {r['finished']}, mode `{r['mode']}`, by `make bench` "
+            "(`bench/run.py`); "
+            f"raw results: `{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}`.",
+            "",
+            table(
+                ["", ""],
+                [
+                    ["CPU", f"{m['cpu']}, {m['cores']} cores"],
+                    ["memory", f"{m['memory_gib']} GiB"],
+                    ["kernel / Python", f"{m['kernel']} / {m['python']}"],
+                    ["packages", versions],
+                    [
+                        "litellm's proxy",
+                        f"litellm[proxy] {m['proxy_litellm'] or '–'} in `.venv-bench`, one worker",
+                    ],
+                    ["commit", f"{m['commit']} (+{m['uncommitted_files']} uncommitted files)"],
+                    ["load average at start", load],
+                ],
+            ),
+        ]
+    )
+
+
+def overhead_section(o: dict[str, Any]) -> str:
+    if "error" in o:
+        return f"The overhead benchmark failed: {o['error']}"
+    out = []
+    for key, title in (("c1", "Concurrency 1"), (f"c{o['workers']}", f"Concurrency {o['workers']}")):
+        if key not in o:
+            continue
+        systems = o[key]["systems"]
+        busy = key != "c1"
+        head = [
+            "system",
+            "first text median ms",
+            "p95",
+            "p99",
+            "end of stream median ms",
+            "p95",
+            "p99",
+            "errors",
+        ]
+        head += ["turns/s", "CPU (cores): server / client / upstream / others"] if busy else []
+        rows = []
+        for name in ("direct", "proxy", "easel"):
+            if name not in systems:
+                continue
+            s = systems[name]
+            row = [name, *dist(s["ttft_ms"]), *dist(s["total_ms"]), f"{s['errors']}/{s['n']}"]
+            if busy:
+                cpu = s.get("cpu", {})
+                server = cpu.get("easel" if name == "easel" else "proxy", 0.0) if name != "direct" else 0.0
+                row += [
+                    f(s.get("turns_per_s")),
+                    " / ".join(
+                        f(v, 2) for v in (server, cpu.get("client"), cpu.get("upstream"), cpu.get("others"))
+                    ),
+                ]
+            rows.append(row)
+        out += [
+            f"**{title}** ("
+            + ("request by request, the three in turn" if not busy else "rounds of 32 workers") + ")",
+            "",
+            table(head, rows),
+            "",
+        ]
+        ratio_rows = []
+        for pair, metrics in o[key]["ratios"].items():
+            for metric, v in metrics.items():
+                label = {"ttft_ms": "first text", "total_ms": "end of stream", "turns_per_s": "turns/s"}[
+                    metric
+                ]
+                extra = (
+                    f"{f(v['diff_ms_median'], 2)} ms"
+                    if "diff_ms_median" in v
+                    else f"{f(v['ratio_min'], 2)}–{f(v['ratio_max'], 2)} over {v['rounds']} rounds"
+                )
+                ratio_rows.append([pair, label, f(v["ratio_median"], 2), extra])
+        out += [table(["ratio", "of", "median of pairs", "difference (median) / spread"], ratio_rows), ""]
+    per_chunk = o.get("per_chunk")
+    if per_chunk:
+        rows = [[name, v["cpu_us_per_chunk"], v["chunks_per_core_s"], round(v["chunks_per_core_s"] / 10)]
+                for name, v in per_chunk.items()]
+        out += ["**Per chunk, in one process** (`bench/chunks.py`: CPU to read each chunk of a 1,000-chunk "
+                "reply; the last column is how many streams at one chunk per 100 ms one core could keep up "
+                "with)", "",
+                table(["reader", "CPU µs per chunk", "chunks per core-second", "streams per core"], rows), ""]
+    return "\n".join(out)
+
+
+def streams_section(rows: list[dict[str, Any]] | dict[str, Any]) -> str:
+    if isinstance(rows, dict):
+        return f"The held-streams benchmark failed: {rows.get('error')}"
+    head = ["N", "server errors", "hung up by client", "open mid-window", "most open at once",
+            "KB per open stream", "gap median ms", "gap p99 ms", "RSS base / open / after MB",
+            "tasks before / after", "fds before / open / after", "threads", "server CPU", "settle s"]
+    body = []
+    for r in rows:
+        body.append([r["n"], r["errors"], r["hung_up_by_client"], r.get("open_mid_window", "–"),
+                     r["max_open_at_once"], r["kb_per_stream"], f(r["gap_ms"]["median"]),
+                     f(r["gap_ms"]["p99"]),
+                     f"{r['rss_baseline_kb'] / 1024:.0f} / {r['rss_open_kb'] / 1024:.0f} / "
+                     f"{r['rss_after_kb'] / 1024:.0f}", f"{r['tasks']['before']} / {r['tasks']['after']}",
+                     f"{r['fds']['before']} / {r['fds']['open']} / {r['fds']['after']}",
+                     f"{r['threads']['before']} → {r['threads']['after']}", f(r["cpu"].get("easel"), 2),
+                     f(r.get("settle_s"))])
+    kinds = {k: v for r in rows for k, v in r.get("error_kinds", {}).items()}
+    note = ("\n\nErrors seen: " + "; ".join(f"`{k}` ×{v}" for k, v in kinds.items())) if kinds else ""
+    return table(head, body) + note
+
+
+def space_section(s: dict[str, Any]) -> str:
+    if "error" in s:
+        return f"The Space benchmark failed: {s['error']}"
+    rows = [
+        [
+            f"{r['size_mb']:.0f} MB",
+            r["reps"],
+            *[f(r[k]["median"], 0) for k in ("upload_mb_s", "download_mb_s", "copy_fsync_mb_s", "copy_mb_s")],
+            f"{r['upload_mb_s']['median'] / r['copy_fsync_mb_s']['median']:.2f} / "
+            f"{r['upload_mb_s']['median'] / r['copy_mb_s']['median']:.2f}",
+            f"{r['download_mb_s']['median'] / r['copy_mb_s']['median']:.2f}",
+        ]
+        for r in s["throughput"]
+    ]
+    lst = s["list"]
+    list_rows = [[label, *dist(v, 2), v["max"]] for label, v in lst["pages"].items()]
+    return "\n".join(
+        [
+            table(
+                [
+                    "file",
+                    "reps",
+                    "upload MB/s",
+                    "download MB/s",
+                    "copy + fsync MB/s",
+                    "copy MB/s",
+                    "upload ÷ copy+fsync / ÷ copy",
+                    "download ÷ copy",
+                ],
+                rows,
+            ),
+            "",
+            f"List latency with {lst['files']:,} files in the workspace (the whole request, on a kept-alive "
+            f"connection; walking 50 pages of 100 took {lst['walk_50_pages_s'] * 1000:.0f} ms):",
+            "",
+            table(["page", "median ms", "p95 ms", "p99 ms", "max ms"], list_rows),
+        ]
+    )
+
+
+def startup_section(s: dict[str, Any]) -> str:
+    if "error" in s:
+        return f"The start-up benchmark failed: {s['error']}"
+    rows = [[label, *dist(v["healthz_s"], 0), *dist(v["first_turn_s"], 0)] for label, v in s.items()]
+    return table(
+        ["start", "/healthz median ms", "p95", "p99", "first chat turn served median ms", "p95", "p99"], rows
+    )
+
+
+# Frames every sample passes through (the interpreter, the server's loop, routing): not where time goes.
+GENERIC = ("<module>", "runpy", "Runner.run", "asyncio_run", "Server.run", "run (uvicorn", "(cli.py)",
+           "(probe.py)", "Thread.", "_worker", "_WorkItem", "click/", "proxy_cli", "starlette/routing",
+           "starlette/_exception_handler", "starlette/middleware", "run_asgi", "__call__ (middleware.py)",
+           "(starlette/applications.py)", "ProxyHeadersMiddleware", "uvicorn/middleware")
+
+
+def profile_section(p: dict[str, Any]) -> str:
+    if "skipped" in p or "error" in p:
+        return f"No profiles: {p.get('skipped') or p.get('error')}"
+    out = []
+    titles = {"easel_c32": "Easel, concurrency 32 (the overhead load)",
+              "proxy_c32": "litellm's proxy, concurrency 32",
+              "easel_uploads_20mb": "Easel taking 20 MB uploads and serving them back, one at a time"}
+    for key, found in p.items():
+        if key == "memory" or "samples" not in found:
+            continue
+        title = titles.get(key, key.replace("easel_held_", "Easel holding ") + " streams")
+        pkg = ", ".join(f"{r['name']} {r['share'] * 100:.0f}%" for r in found["self_by_package"][:8])
+        own = ", ".join(f"{r['name']} {r['share'] * 100:.0f}%" for r in found["self_by_function"][:5])
+        rows = [[r["name"].replace("|", "/"), f"{r['share'] * 100:.1f}%"]
+                for r in found["inclusive_by_function"] if not any(g in r["name"] for g in GENERIC)][:12]
+        out += [f"**{title}**: {found['samples']} samples. Own time by package: {pkg}. Busiest functions "
+                f"(own time): {own}.", "",
+                table(["function (share of samples with it on the stack)", "share"], rows), ""]
+    mem = p.get("memory")
+    if mem and mem.get("growth_by_type"):
+        rows = [
+            [g["type"], g["count"], g["kb"], f"{g['kb'] / mem['streams']:.1f}"]
+            for g in mem["growth_by_type"][:12]
+        ]
+        out += [
+            f"**Objects that {mem['streams']} open streams added** ({mem['growth_kb']:.0f} KB of container "
+            f"objects, shallow sizes, so strings and bytes are not in it):",
+            "",
+            table(["type", "objects", "KB", "KB per stream"], rows),
+            "",
+        ]
+    return "\n".join(out)
+
+
+def before_after_section(r: dict[str, Any]) -> str:
+    if not BEFORE.exists():
+        return "No recorded run from before the changes (bench/results/before.json)."
+    before = json.loads(BEFORE.read_text())
+    rows = [[label, f(b, 2), f(a, 2)] for label, b, a in verdicts.key_figures(before, r)]
+    changes = CHANGES.read_text() if CHANGES.exists() else ""
+    return "\n".join(
+        [
+            f"`bench/results/before.json` was recorded by the same `make bench` on this machine on "
+            f"{before['started']}, before any of the changes below; the right column is this run.",
+            "",
+            table(["figure", "before", "after (this run)"], rows),
+            "",
+            changes,
+        ]
+    )
+
+
+def render(r: dict[str, Any], path: Path) -> str:
+    parts = ["# Benchmarks", "", verdicts.headline(r), "", "## Machine", "", machine_section(r, path)]
+    if "overhead" in r:
+        parts += [
+            "",
+            "## Overhead: direct litellm, litellm's proxy, Easel",
+            "",
+            verdicts.OVERHEAD_TEXT,
+            "",
+            overhead_section(r["overhead"]),
+        ]
+    if "streams" in r:
+        parts += ["", "## Held streams", "", verdicts.STREAMS_TEXT, "", streams_section(r["streams"])]
+    if "space" in r:
+        parts += ["", "## The Space", "", verdicts.SPACE_TEXT, "", space_section(r["space"])]
+    if "startup" in r:
+        parts += ["", "## Start-up", "", verdicts.STARTUP_TEXT, "", startup_section(r["startup"])]
+    if "profile" in r:
+        parts += [
+            "",
+            "## Where the time and memory go",
+            "",
+            verdicts.PROFILE_TEXT,
+            "",
+            profile_section(r["profile"]),
+        ]
+    parts += ["", "## Before and after", "", before_after_section(r)]
+    parts += ["", "## Closing note", "", verdicts.closing(r)]
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def summary(r: dict[str, Any]) -> str:
+    """A few lines for the terminal (quick and smoke runs write no report)."""
+    return verdicts.headline(r)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("results", type=Path)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    args = parser.parse_args()
+    args.out.write_text(render(json.loads(args.results.read_text()), args.results.resolve()))
+    print(args.out)
