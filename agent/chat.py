@@ -15,7 +15,7 @@ from agent.contract import ChatRequest, parse_chat_request
 from agent.events import AiComplete, ErrorEvent, Event
 from agent.loop import Turn, TurnSetup
 from agent.runtime import Runtime
-from agent.sse import event_stream
+from agent.sse import EventStream, event_stream
 from spaces.auth import authenticate
 from spaces.db import now_iso
 from spaces.errors import EaselError
@@ -86,7 +86,7 @@ async def _run(rt: Runtime, setup: TurnSetup, emit: Any) -> AiComplete:
     return done
 
 
-async def chat(request: Request) -> Response:
+async def chat(request: Request) -> Response | EventStream:
     principal = await authenticate(request)
     req = parse_chat_request(await json_body(request))
     setup = await prepare(request, principal, req)
