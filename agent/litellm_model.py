@@ -20,12 +20,12 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from agent.model import ModelEvent, ModelReply, ModelSettings, TextDelta, ToolCall, Usage
+from agent.litellm_usage import estimated_usage, held_chunks, usage_of
+from agent.model import ModelEvent, ModelReply, ModelSettings, TextDelta, ToolCall
 from spaces.errors import EaselError
 
 _litellm: Any = None
 MAX_PROVIDER_CONNECTIONS = 10_000
-_unpriced_models: set[str] = set()  # models litellm has no price for: don't pay for the exception twice
 
 
 def load_litellm() -> Any:
@@ -73,7 +73,7 @@ class LitellmChatModel:
             response: Any = None
             try:
                 response = await acompletion(**kwargs)
-                held = _held_chunks(response)
+                held = held_chunks(response)
                 async for chunk in response:
                     text = reply.add(chunk)
                     if held:
@@ -91,7 +91,7 @@ class LitellmChatModel:
                     continue
                 raise to_easel_error(exc, settings) from exc
             if reply.usage is None and held is not None:
-                reply.usage = _estimated_usage(settings.model, messages, reply)
+                reply.usage = estimated_usage(_litellm, settings.model, messages, reply.completion())
             yield reply.build(settings.model)
             return
 
@@ -131,33 +131,6 @@ def _request_kwargs(
     if settings.api_key:
         kwargs["api_key"] = settings.api_key
     return kwargs
-
-
-def _held_chunks(response: Any) -> list[Any] | None:
-    """The list in which litellm keeps every chunk of a stream, to rebuild the whole response for its
-    logging once the stream ends. Easel assembles text, tool calls and usage itself and has no litellm
-    callbacks, so the list only costs: ~2 KB per chunk for as long as the stream lasts, and 10-30 ms of CPU
-    at its end rebuilding a response nobody reads (docs/benchmarks.md). It is emptied as chunks go by. The
-    provider's usage still arrives: litellm keeps the usage chunk, which comes after the last one it hands
-    over, and builds the final usage from it. (litellm >=1.106,<1.107: `CustomStreamWrapper.chunks`.)"""
-    chunks = getattr(response, "chunks", None)
-    return chunks if type(chunks) is list else None
-
-
-def _estimated_usage(model: str, messages: list[dict[str, Any]], reply: _ReplyBuilder) -> Any:
-    """Tokens counted as litellm would when the provider reports none (it would count the chunks that
-    `_held_chunks` let go): the prompt from the messages, the completion from the text and tool calls."""
-    litellm = _litellm or load_litellm()
-    completion = "".join(reply.parts)
-    if reply.tools is not None:
-        completion += "".join(c.name + c.arguments for c in reply.tools.calls())
-    try:
-        prompt_tokens = int(litellm.token_counter(model=model, messages=messages))
-        completion_tokens = int(litellm.token_counter(model=model, text=completion)) if completion else 0
-    except Exception:  # counting is best effort; a turn never fails over it
-        return None
-    return litellm.Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
-                         total_tokens=prompt_tokens + completion_tokens)
 
 
 async def _close_quietly(response: Any) -> None:
@@ -267,36 +240,21 @@ class _ReplyBuilder:
             return content
         return None
 
+    def completion(self) -> str:
+        """What the model produced, as text: for counting its tokens when the provider did not."""
+        text = "".join(self.parts)
+        if self.tools is not None:
+            text += "".join(c.name + c.arguments for c in self.tools.calls())
+        return text
+
     def build(self, model: str) -> ModelReply:
         calls = self.tools.calls() if self.tools is not None else ()
         return ModelReply(
             text="".join(self.parts),
             tool_calls=calls,
-            usage=usage_of(model, self.usage),
+            usage=usage_of(_litellm, model, self.usage),
             finish_reason=self.finish_reason,
         )
-
-
-def usage_of(model: str, usage: Any) -> Usage:
-    """Tokens from litellm's usage object, priced by litellm when it knows the model (else 0.0)."""
-    if usage is None:
-        return Usage()
-    prompt = int(_get(usage, "prompt_tokens") or 0)
-    completion = int(_get(usage, "completion_tokens") or 0)
-    return Usage(prompt, completion, _cost(model, prompt, completion, usage))
-
-
-def _cost(model: str, prompt: int, completion: int, usage: Any) -> float:
-    if model in _unpriced_models or not (prompt or completion):
-        return 0.0
-    try:
-        prompt_cost, completion_cost = _litellm.cost_per_token(
-            model=model, prompt_tokens=prompt, completion_tokens=completion, usage_object=usage
-        )
-        return float(prompt_cost) + float(completion_cost)
-    except Exception:  # unknown model or odd usage: cost is informative, never worth failing a turn
-        _unpriced_models.add(model)
-        return 0.0
 
 
 # -- failures ---------------------------------------------------------------------------------------------

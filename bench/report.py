@@ -70,6 +70,35 @@ def machine_section(r: dict[str, Any], path: Path) -> str:
     )
 
 
+LABELS = {"ttft_ms": "first text", "total_ms": "end of stream", "turns_per_s": "turns/s"}
+
+
+def _system_rows(systems: dict[str, Any], busy: bool) -> list[list[Any]]:
+    rows = []
+    for name in ("direct", "proxy", "easel"):
+        if name not in systems:
+            continue
+        s = systems[name]
+        row = [name, *dist(s["ttft_ms"]), *dist(s["total_ms"]), f"{s['errors']}/{s['n']}"]
+        if busy:
+            cpu = s.get("cpu", {})
+            server = cpu.get(name, 0.0) if name != "direct" else 0.0
+            row += [f(s.get("turns_per_s")), " / ".join(
+                f(v, 2) for v in (server, cpu.get("client"), cpu.get("upstream"), cpu.get("others")))]
+        rows.append(row)
+    return rows
+
+
+def _ratio_rows(ratios: dict[str, Any]) -> list[list[Any]]:
+    rows = []
+    for pair, metrics in ratios.items():
+        for metric, v in metrics.items():
+            extra = (f"{f(v['diff_ms_median'], 2)} ms" if "diff_ms_median" in v
+                     else f"{f(v['ratio_min'], 2)}–{f(v['ratio_max'], 2)} over {v['rounds']} rounds")
+            rows.append([pair, LABELS[metric], f(v["ratio_median"], 2), extra])
+    return rows
+
+
 def overhead_section(o: dict[str, Any]) -> str:
     if "error" in o:
         return f"The overhead benchmark failed: {o['error']}"
@@ -77,55 +106,14 @@ def overhead_section(o: dict[str, Any]) -> str:
     for key, title in (("c1", "Concurrency 1"), (f"c{o['workers']}", f"Concurrency {o['workers']}")):
         if key not in o:
             continue
-        systems = o[key]["systems"]
         busy = key != "c1"
-        head = [
-            "system",
-            "first text median ms",
-            "p95",
-            "p99",
-            "end of stream median ms",
-            "p95",
-            "p99",
-            "errors",
-        ]
+        head = ["system", "first text median ms", "p95", "p99", "end of stream median ms", "p95", "p99",
+                "errors"]
         head += ["turns/s", "CPU (cores): server / client / upstream / others"] if busy else []
-        rows = []
-        for name in ("direct", "proxy", "easel"):
-            if name not in systems:
-                continue
-            s = systems[name]
-            row = [name, *dist(s["ttft_ms"]), *dist(s["total_ms"]), f"{s['errors']}/{s['n']}"]
-            if busy:
-                cpu = s.get("cpu", {})
-                server = cpu.get("easel" if name == "easel" else "proxy", 0.0) if name != "direct" else 0.0
-                row += [
-                    f(s.get("turns_per_s")),
-                    " / ".join(
-                        f(v, 2) for v in (server, cpu.get("client"), cpu.get("upstream"), cpu.get("others"))
-                    ),
-                ]
-            rows.append(row)
-        out += [
-            f"**{title}** ("
-            + ("request by request, the three in turn" if not busy else "rounds of 32 workers") + ")",
-            "",
-            table(head, rows),
-            "",
-        ]
-        ratio_rows = []
-        for pair, metrics in o[key]["ratios"].items():
-            for metric, v in metrics.items():
-                label = {"ttft_ms": "first text", "total_ms": "end of stream", "turns_per_s": "turns/s"}[
-                    metric
-                ]
-                extra = (
-                    f"{f(v['diff_ms_median'], 2)} ms"
-                    if "diff_ms_median" in v
-                    else f"{f(v['ratio_min'], 2)}–{f(v['ratio_max'], 2)} over {v['rounds']} rounds"
-                )
-                ratio_rows.append([pair, label, f(v["ratio_median"], 2), extra])
-        out += [table(["ratio", "of", "median of pairs", "difference (median) / spread"], ratio_rows), ""]
+        how = "rounds of 32 workers" if busy else "request by request, the three in turn"
+        out += [f"**{title}** ({how})", "", table(head, _system_rows(o[key]["systems"], busy)), "",
+                table(["ratio", "of", "median of pairs", "difference (median) / spread"],
+                      _ratio_rows(o[key]["ratios"])), ""]
     per_chunk = o.get("per_chunk")
     if per_chunk:
         rows = [[name, v["cpu_us_per_chunk"], v["chunks_per_core_s"], round(v["chunks_per_core_s"] / 10)]
@@ -141,12 +129,14 @@ def streams_section(rows: list[dict[str, Any]] | dict[str, Any]) -> str:
     if isinstance(rows, dict):
         return f"The held-streams benchmark failed: {rows.get('error')}"
     head = ["N", "server errors", "hung up by client", "open mid-window", "most open at once",
-            "KB per open stream", "gap median ms", "gap p99 ms", "RSS base / open / after MB",
+            "KB per open stream", "KB per stream asked for", "gap median ms", "gap p99 ms",
+            "RSS base / open / after MB",
             "tasks before / after", "fds before / open / after", "threads", "server CPU", "settle s"]
     body = []
     for r in rows:
         body.append([r["n"], r["errors"], r["hung_up_by_client"], r.get("open_mid_window", "–"),
-                     r["max_open_at_once"], r["kb_per_stream"], f(r["gap_ms"]["median"]),
+                     r["max_open_at_once"], r["kb_per_stream"],
+                     round((r["rss_open_kb"] - r["rss_baseline_kb"]) / r["n"], 1), f(r["gap_ms"]["median"]),
                      f(r["gap_ms"]["p99"]),
                      f"{r['rss_baseline_kb'] / 1024:.0f} / {r['rss_open_kb'] / 1024:.0f} / "
                      f"{r['rss_after_kb'] / 1024:.0f}", f"{r['tasks']['before']} / {r['tasks']['after']}",

@@ -148,7 +148,8 @@ async def run_profiles(
     if spy is None:
         return {"skipped": "py-spy is not installed in .venv-bench"}
     out: dict[str, Any] = {}
-    subjects = [("easel_c32", easel, overhead.easel_target(easel))]
+    subjects: list[tuple[str, procs.Proc, overhead.OverHttp]] = [
+        ("easel_c32", easel, overhead.easel_target(easel))]
     if proxy is not None:
         subjects.append(("proxy_c32", proxy, overhead.proxy_target(proxy)))
     for label, server, target in subjects:

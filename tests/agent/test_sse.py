@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import pytest
+from starlette.types import Message
 
 from agent.events import AiChunk, AiComplete
 from agent.sse import EventStream
@@ -19,14 +20,14 @@ class Client:
     """The ASGI side of one streamed response: what was sent, and a switch to hang up."""
 
     def __init__(self) -> None:
-        self.messages: list[dict[str, Any]] = []
+        self.messages: list[Message] = []
         self.gone = asyncio.Event()
 
-    async def receive(self) -> dict[str, Any]:
+    async def receive(self) -> Message:
         await self.gone.wait()
         return {"type": "http.disconnect"}
 
-    async def send(self, message: dict[str, Any]) -> None:
+    async def send(self, message: Message) -> None:
         self.messages.append(message)
 
     @property
