@@ -13,15 +13,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from agent import chat, compat
-from agent.middleware import RateLimitMiddleware
-from agent.runtime import Runtime
-from agent.settings import Settings
-from spaces import routes as space_routes
-from spaces.errors import EaselError
-from spaces.limits import MemoryLimiter
-from spaces.space import Space
-from spaces.web import error_response
+from easel.agent import chat, compat
+from easel.agent.middleware import RateLimitMiddleware
+from easel.agent.runtime import Runtime
+from easel.agent.settings import Settings
+from easel.spaces import routes as space_routes
+from easel.spaces.errors import EaselError
+from easel.spaces.limits import MemoryLimiter
+from easel.spaces.space import Space
+from easel.spaces.web import error_response
 
 log = logging.getLogger("easel")
 

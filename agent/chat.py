@@ -10,18 +10,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from agent import context, conversation
-from agent.contract import ChatRequest, parse_chat_request
-from agent.events import AiComplete, ErrorEvent, Event
-from agent.loop import Turn, TurnSetup
-from agent.runtime import Runtime
-from agent.sse import EventStream, event_stream
-from spaces.auth import authenticate
-from spaces.db import now_iso
-from spaces.errors import EaselError
-from spaces.records import FileRecord, Principal, Workspace
-from spaces.web import absolute, json_body
-from tools.base import Tool
+from easel.agent import context, conversation
+from easel.agent.contract import ChatRequest, parse_chat_request
+from easel.agent.events import AiComplete, ErrorEvent, Event
+from easel.agent.loop import Turn, TurnSetup
+from easel.agent.runtime import Runtime
+from easel.agent.sse import EventStream, event_stream
+from easel.spaces.auth import authenticate
+from easel.spaces.db import now_iso
+from easel.spaces.errors import EaselError
+from easel.spaces.records import FileRecord, Principal, Workspace
+from easel.spaces.web import absolute, json_body
+from easel.tools.base import Tool
 
 log = logging.getLogger("easel.chat")
 FOLDER_IMAGES = 50  # the most recent images of each folder in folder_ids that the model is told of

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
-from agent.settings import Settings
+from easel.agent.settings import Settings
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -31,7 +31,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from agent.app import create_app
+    from easel.agent.app import create_app
 
     settings = _settings(args)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level,
@@ -40,7 +40,7 @@ def serve(args: argparse.Namespace) -> None:
 
 
 def _with_space(args: argparse.Namespace, work: Callable[[Any], Awaitable[None]]) -> None:
-    from spaces.space import Space
+    from easel.spaces.space import Space
 
     settings = _settings(args)
 

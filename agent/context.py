@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from spaces.records import FileRecord
+from easel.spaces.records import FileRecord
 
 ATTACHED = "attached to this message"
 

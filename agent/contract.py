@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from spaces.errors import EaselError
+from easel.spaces.errors import EaselError
 
 MAX_MESSAGES = 200
 MAX_CONTENT_CHARS = 100_000

@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.contract import ChatRequest
-from spaces import ids
-from spaces.errors import not_found
-from spaces.records import Workspace
-from spaces.space import Space
+from easel.agent.contract import ChatRequest
+from easel.spaces import ids
+from easel.spaces.errors import not_found
+from easel.spaces.records import Workspace
+from easel.spaces.space import Space
 
 HISTORY_LIMIT = 200  # messages of a stored conversation given to the model
 MADE = "made earlier in this conversation"

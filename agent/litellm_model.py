@@ -20,9 +20,9 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from agent.litellm_usage import estimated_usage, held_chunks, usage_of
-from agent.model import ModelEvent, ModelReply, ModelSettings, TextDelta, ToolCall
-from spaces.errors import EaselError
+from easel.agent.litellm_usage import estimated_usage, held_chunks, usage_of
+from easel.agent.model import ModelEvent, ModelReply, ModelSettings, TextDelta, ToolCall
+from easel.spaces.errors import EaselError
 
 _litellm: Any = None
 MAX_PROVIDER_CONNECTIONS = 10_000

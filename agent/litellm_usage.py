@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agent.model import Usage
+from easel.agent.model import Usage
 
 _unpriced_models: set[str] = set()  # models litellm has no price for: don't pay for the exception twice
 

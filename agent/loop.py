@@ -13,13 +13,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.background import Background
-from agent.conversation import History
-from agent.events import AiChunk, AiComplete, Event, MediaItem, ToolStatus
-from agent.model import ChatModel, ModelReply, ModelSettings, TextDelta, ToolCall, Usage
-from spaces.records import FileRecord, Principal, Workspace
-from spaces.space import Space
-from tools.base import Tool, ToolContext, ToolOutcome
+from easel.agent.background import Background
+from easel.agent.conversation import History
+from easel.agent.events import AiChunk, AiComplete, Event, MediaItem, ToolStatus
+from easel.agent.model import ChatModel, ModelReply, ModelSettings, TextDelta, ToolCall, Usage
+from easel.spaces.records import FileRecord, Principal, Workspace
+from easel.spaces.space import Space
+from easel.tools.base import Tool, ToolContext, ToolOutcome
 
 Emit = Callable[[Event], Awaitable[None]]
 

@@ -9,10 +9,10 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from spaces.auth import key_from
-from spaces.errors import EaselError
-from spaces.limits import Limiter, headers
-from spaces.web import error_response
+from easel.spaces.auth import key_from
+from easel.spaces.errors import EaselError
+from easel.spaces.limits import Limiter, headers
+from easel.spaces.web import error_response
 
 EXEMPT = ("/healthz",)
 

@@ -17,9 +17,9 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-from agent.litellm_model import load_litellm
-from agent.offline_router import route
-from agent.offline_types import Conversation, Decision, ImageRequest, ListedImage
+from easel.agent.litellm_model import load_litellm
+from easel.agent.offline_router import route
+from easel.agent.offline_types import Conversation, Decision, ImageRequest, ListedImage
 
 OFFLINE_PROVIDER = "builtin"
 OFFLINE_MODEL = "builtin/router"

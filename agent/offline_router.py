@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from agent.offline_types import Conversation, Decision, ImageRequest, ListedImage
+from easel.agent.offline_types import Conversation, Decision, ImageRequest, ListedImage
 
 # -- does the user want an image? --------------------------------------------------------------------------
 

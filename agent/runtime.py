@@ -6,16 +6,16 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
-from agent.background import Background
-from agent.model import ChatModel, ModelSettings
-from agent.settings import Settings
-from spaces.errors import EaselError
-from spaces.ledger import Ledger
-from spaces.space import Space
-from tools.base import ToolRegistry
-from tools.engines.base import ImageEngine
-from tools.image_gen import ImageGenTool, ImageService
-from tools.pricing import PriceTable
+from easel.agent.background import Background
+from easel.agent.model import ChatModel, ModelSettings
+from easel.agent.settings import Settings
+from easel.spaces.errors import EaselError
+from easel.spaces.ledger import Ledger
+from easel.spaces.space import Space
+from easel.tools.base import ToolRegistry
+from easel.tools.engines.base import ImageEngine
+from easel.tools.image_gen import ImageGenTool, ImageService
+from easel.tools.pricing import PriceTable
 
 log = logging.getLogger("easel.runtime")
 
@@ -23,15 +23,15 @@ log = logging.getLogger("easel.runtime")
 def make_engine(settings: Settings) -> ImageEngine:
     if settings.image_model.startswith("fake/"):
         # The instant painter for tests and demos; "fake/solid:2.5" answers after 2.5 s.
-        from tools.engines.fake import FakeEngine
+        from easel.tools.engines.fake import FakeEngine
 
         _, _, delay = settings.image_model.partition(":")
         return FakeEngine(delay_s=float(delay or 0))
     if settings.image_model.startswith("builtin/"):
-        from tools.engines.offline import OfflineEngine
+        from easel.tools.engines.offline import OfflineEngine
 
         return OfflineEngine()
-    from tools.engines.litellm_engine import LitellmImageEngine
+    from easel.tools.engines.litellm_engine import LitellmImageEngine
 
     return LitellmImageEngine(model=settings.image_model, api_base=settings.image_api_base,
                               api_key=settings.image_api_key.get_secret_value() if settings.image_api_key else None,
@@ -40,7 +40,7 @@ def make_engine(settings: Settings) -> ImageEngine:
 
 def _prepare_litellm() -> None:
     # litellm takes seconds to import; done once, off the event loop, never on /healthz's path.
-    from agent.offline_model import register_offline_provider
+    from easel.agent.offline_model import register_offline_provider
 
     register_offline_provider()
 
@@ -58,7 +58,7 @@ class Runtime:
 
     @classmethod
     def build(cls, settings: Settings, space: Space) -> Runtime:
-        from agent.litellm_model import LitellmChatModel
+        from easel.agent.litellm_model import LitellmChatModel
 
         ledger = Ledger(space.store)
         images = ImageService(make_engine(settings), ledger=ledger, prices=PriceTable.parse(settings.prices))

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.model import ModelEvent, ModelReply, ModelSettings, TextDelta, ToolCall, Usage
-from spaces.errors import EaselError
+from easel.agent.model import ModelEvent, ModelReply, ModelSettings, TextDelta, ToolCall, Usage
+from easel.spaces.errors import EaselError
 
 
 @dataclass

@@ -23,7 +23,7 @@ from typing import Any
 
 from starlette.types import Receive, Scope, Send
 
-from agent.events import TERMINAL, ErrorEvent, Event, Ping, encode
+from easel.agent.events import TERMINAL, ErrorEvent, Event, Ping, encode
 
 PING_EVERY_S = 15.0
 HEADERS = [(b"content-type", b"text/event-stream; charset=utf-8"), (b"cache-control", b"no-store"),

@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tools.engines.base import ImageJob, SourceImage  # noqa: E402
-from tools.engines.offline import OfflineEngine  # noqa: E402
-from tools.engines.offline.styles import PIPELINES  # noqa: E402
+from easel.tools.engines.base import ImageJob, SourceImage  # noqa: E402
+from easel.tools.engines.offline import OfflineEngine  # noqa: E402
+from easel.tools.engines.offline.styles import PIPELINES  # noqa: E402
 
 BUDGET_MS = 300.0
 

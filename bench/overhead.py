@@ -33,7 +33,7 @@ Target = Callable[[int], Awaitable[StreamTimes]]
 
 
 def upstream_messages() -> list[dict[str, Any]]:
-    from agent.context import system_prompt
+    from easel.agent.context import system_prompt
 
     return [{"role": "system", "content": system_prompt([])}, {"role": "user", "content": PROMPT}]
 
@@ -41,7 +41,7 @@ def upstream_messages() -> list[dict[str, Any]]:
 def upstream_options() -> dict[str, Any]:
     """What Easel's turn sends besides the messages (mirrored here, not imported, so that changing Easel
     can never change the baseline)."""
-    from tools.image_args import SCHEMA
+    from easel.tools.image_args import SCHEMA
 
     return {
         "tools": [SCHEMA],

@@ -73,7 +73,7 @@ def _report(signum: int, frame: FrameType | None) -> None:
 
 def main() -> None:
     signal.signal(signal.SIGUSR1, _report)
-    from agent.cli import main as easel
+    from easel.agent.cli import main as easel
 
     easel(sys.argv[1:])
 

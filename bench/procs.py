@@ -176,7 +176,7 @@ def start_easel(
     data_dir = work / f"{name}-data"
     port = free_port()
     full_env = {**easel_env(data_dir, port, upstream_port, model), **(env or {})}
-    cmd = [sys.executable, str(ROOT / "bench" / "probe.py")] if probe else [sys.executable, "-m", "agent.cli"]
+    cmd = [sys.executable, str(ROOT / "bench" / "probe.py")] if probe else [sys.executable, "-m", "easel.agent.cli"]
     log = work / f"{name}.log"
     started = time.perf_counter()
     popen = _popen([*cmd, "serve"], full_env, log)

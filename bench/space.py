@@ -117,10 +117,10 @@ async def throughput(
 async def seed(easel: Easel, count: int) -> float:
     """`count` small image files in the workspace, through the store's own insert (one transaction each),
     with their blobs written beside; much faster than uploading them, and the rows are the same."""
-    from spaces import ids
-    from spaces.blobs import LocalBlobStore
-    from spaces.db import SqliteStore, now_iso
-    from spaces.records import FileRecord
+    from easel.spaces import ids
+    from easel.spaces.blobs import LocalBlobStore
+    from easel.spaces.db import SqliteStore, now_iso
+    from easel.spaces.records import FileRecord
 
     started = time.perf_counter()
     store = SqliteStore(easel.data_dir / "easel.db")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from starlette.datastructures import Headers
 from starlette.requests import Request
 
-from spaces.errors import EaselError
-from spaces.records import Principal
+from easel.spaces.errors import EaselError
+from easel.spaces.records import Principal
 
 
 def key_from(headers: Headers) -> str | None:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from spaces.records import Account, ApiKey, FileRecord, Folder, UsageRecord, Workspace
+from easel.spaces.records import Account, ApiKey, FileRecord, Folder, UsageRecord, Workspace
 
 T = TypeVar("T")
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from spaces import ids
-from spaces.db import SqliteStore, now_iso
-from spaces.errors import EaselError
-from spaces.records import Principal, UsageRecord
+from easel.spaces import ids
+from easel.spaces.db import SqliteStore, now_iso
+from easel.spaces.errors import EaselError
+from easel.spaces.records import Principal, UsageRecord
 
 
 class Ledger:

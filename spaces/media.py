@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from spaces.errors import EaselError
+from easel.spaces.errors import EaselError
 
 # Pillow's decompression-bomb guard: refuse, by the header alone, anything over this many pixels.
 MAX_PIXELS = 40_000_000

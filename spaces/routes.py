@@ -9,12 +9,12 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from spaces import uploads
-from spaces.auth import authenticate
-from spaces.errors import EaselError
-from spaces.records import FileRecord, Folder, Workspace
-from spaces.space import Space
-from spaces.web import absolute, json_body, query_int
+from easel.spaces import uploads
+from easel.spaces.auth import authenticate
+from easel.spaces.errors import EaselError
+from easel.spaces.records import FileRecord, Folder, Workspace
+from easel.spaces.space import Space
+from easel.spaces.web import absolute, json_body, query_int
 
 INLINE_LIMIT = 4 * 1024 * 1024  # under this, a retrieve carries the bytes (ZarkAI)
 

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import time
 
-from spaces.errors import EaselError
+from easel.spaces.errors import EaselError
 
 
 class UrlSigner:

@@ -13,12 +13,12 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from spaces import ids, keys
-from spaces.blobs import BlobWriter, LocalBlobStore
-from spaces.db import SqliteStore, now_iso
-from spaces.errors import EaselError, not_found
-from spaces.records import Account, ApiKey, FileRecord, Folder, Page, Principal, Workspace
-from spaces.signing import UrlSigner
+from easel.spaces import ids, keys
+from easel.spaces.blobs import BlobWriter, LocalBlobStore
+from easel.spaces.db import SqliteStore, now_iso
+from easel.spaces.errors import EaselError, not_found
+from easel.spaces.records import Account, ApiKey, FileRecord, Folder, Page, Principal, Workspace
+from easel.spaces.signing import UrlSigner
 
 log = logging.getLogger("easel.space")
 WORKSPACE_CACHE = 10_000

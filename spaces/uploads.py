@@ -11,10 +11,10 @@ from python_multipart import MultipartParser
 from python_multipart.multipart import parse_options_header
 from starlette.requests import Request
 
-from spaces.blobs import BlobWriter
-from spaces.errors import EaselError
-from spaces.media import Inspected, inspect_file, safe_name
-from spaces.space import Space
+from easel.spaces.blobs import BlobWriter
+from easel.spaces.errors import EaselError
+from easel.spaces.media import Inspected, inspect_file, safe_name
+from easel.spaces.space import Space
 
 MAX_FIELD_BYTES = 64 * 1024
 FORM_OVERHEAD = 64 * 1024  # room for boundaries, headers and small fields beside the file

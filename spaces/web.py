@@ -9,7 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from spaces.errors import EaselError
+from easel.spaces.errors import EaselError
 
 ErrorShape = Callable[[EaselError], dict[str, Any]]
 

@@ -23,7 +23,7 @@ def free_port() -> int:
 
 
 def run_cli(data_dir: Path, *args: str) -> str:
-    out = subprocess.run([sys.executable, "-m", "agent.cli", "--data-dir", str(data_dir), *args],
+    out = subprocess.run([sys.executable, "-m", "easel.agent.cli", "--data-dir", str(data_dir), *args],
                          capture_output=True, text=True, cwd=ROOT, timeout=60, env=os.environ.copy())
     if out.returncode != 0:
         raise RuntimeError(f"easel {' '.join(args)} failed: {out.stderr}")
@@ -49,7 +49,7 @@ class EaselServer:
                "EASEL_HOST": "127.0.0.1", "EASEL_LOG_LEVEL": "warning", **self.extra_env}
         if self.key:
             env["EASEL_BOOTSTRAP_KEY"] = self.key
-        self.proc = subprocess.Popen([sys.executable, "-m", "agent.cli", "serve"], cwd=ROOT, env=env,
+        self.proc = subprocess.Popen([sys.executable, "-m", "easel.agent.cli", "serve"], cwd=ROOT, env=env,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -6,9 +6,9 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from spaces.errors import EaselError
-from spaces.records import FileRecord, Principal, Workspace
-from spaces.space import Space
+from easel.spaces.errors import EaselError
+from easel.spaces.records import FileRecord, Principal, Workspace
+from easel.spaces.space import Space
 
 
 @dataclass

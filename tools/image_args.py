@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from tools.engines.base import Operation
+from easel.tools.engines.base import Operation
 
 MIN_SIDE, MAX_SIDE = 64, 2048
 MAX_SOURCES = 16

@@ -10,15 +10,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from spaces.errors import EaselError
-from spaces.ledger import Ledger
-from spaces.media import EXT_FOR_MIME, image_size
-from spaces.records import FileRecord
-from tools import provenance
-from tools.base import ToolContext, ToolOutcome
-from tools.engines.base import EngineImage, EngineResult, ImageEngine, ImageJob, SourceImage
-from tools.image_args import SCHEMA, ArgumentError, ImageGenArgs, parse_args
-from tools.pricing import PriceTable
+from easel.spaces.errors import EaselError
+from easel.spaces.ledger import Ledger
+from easel.spaces.media import EXT_FOR_MIME, image_size
+from easel.spaces.records import FileRecord
+from easel.tools import provenance
+from easel.tools.base import ToolContext, ToolOutcome
+from easel.tools.engines.base import EngineImage, EngineResult, ImageEngine, ImageJob, SourceImage
+from easel.tools.image_args import SCHEMA, ArgumentError, ImageGenArgs, parse_args
+from easel.tools.pricing import PriceTable
 
 STOPWORDS = {"a", "an", "the", "of", "with", "and", "in", "on", "at", "for", "to", "image", "picture", "create",
              "generate", "make", "draw", "render", "this", "my", "please", "photo", "showing", "called", "it",

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from agent.compat import aiart, chuk, mka1, openai_images, zekron
-from spaces.web import register_error_shape
+from easel.agent.compat import aiart, chuk, mka1, openai_images, zekron
+from easel.spaces.web import register_error_shape
 
 routes: list[BaseRoute] = []
 for _api in (openai_images, zekron, aiart, chuk, mka1):

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from agent.compat.common import (
+from easel.agent.compat.common import (
     MB,
     PHOTO_IMAGES,
     form_files,
@@ -25,11 +25,11 @@ from agent.compat.common import (
     runtime,
     small_json,
 )
-from spaces.auth import authenticate
-from spaces.errors import EaselError
-from spaces.records import Principal
-from spaces.web import absolute
-from tools.image_gen import Created
+from easel.spaces.auth import authenticate
+from easel.spaces.errors import EaselError
+from easel.spaces.records import Principal
+from easel.spaces.web import absolute
+from easel.tools.image_gen import Created
 
 ERROR_PATHS = ("/api/generate", "/api/img2img")
 STYLES = ("3d-model", "analog-film", "anime", "cinematic", "digital-art", "enhance", "fantasy-art",

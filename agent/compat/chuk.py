@@ -15,12 +15,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from agent.compat.common import generate, runtime, small_json
-from spaces.auth import authenticate
-from spaces.errors import EaselError
-from spaces.records import Principal
-from spaces.web import absolute
-from tools.image_args import MAX_SIDE, MIN_SIDE, SIZE_PRESETS
+from easel.agent.compat.common import generate, runtime, small_json
+from easel.spaces.auth import authenticate
+from easel.spaces.errors import EaselError
+from easel.spaces.records import Principal
+from easel.spaces.web import absolute
+from easel.tools.image_args import MAX_SIDE, MIN_SIDE, SIZE_PRESETS
 
 ERROR_PATHS = ("/v1/ai/", "/v1/user/credits")
 MAX_PROMPT = 1000

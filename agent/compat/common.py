@@ -21,16 +21,16 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.types import Message
 
-from agent.runtime import Runtime
-from spaces import uploads
-from spaces.errors import EaselError
-from spaces.media import IMAGE_TYPES, safe_name
-from spaces.records import FileRecord, Principal, Workspace
-from spaces.space import Space
-from spaces.web import json_body
-from tools.base import ToolContext
-from tools.image_args import ArgumentError, ImageGenArgs, parse_args
-from tools.image_gen import Created
+from easel.agent.runtime import Runtime
+from easel.spaces import uploads
+from easel.spaces.errors import EaselError
+from easel.spaces.media import IMAGE_TYPES, safe_name
+from easel.spaces.records import FileRecord, Principal, Workspace
+from easel.spaces.space import Space
+from easel.spaces.web import json_body
+from easel.tools.base import ToolContext
+from easel.tools.image_args import ArgumentError, ImageGenArgs, parse_args
+from easel.tools.image_gen import Created
 
 MB = 1024 * 1024
 FORM_OVERHEAD = 256 * 1024  # boundaries, part headers and the text fields beside the files

@@ -11,9 +11,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from agent.compat.common import OPENAI_MODELS
-from agent.compat.openai_images import Rules, serve_generation
-from spaces.web import openai_shape
+from easel.agent.compat.common import OPENAI_MODELS
+from easel.agent.compat.openai_images import Rules, serve_generation
+from easel.spaces.web import openai_shape
 
 PATH = "/api/v1/llm/images/generations"
 ERROR_PATHS = (PATH,)

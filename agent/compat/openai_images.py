@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from agent.compat.common import (
+from easel.agent.compat.common import (
     OPENAI_MODELS,
     PHOTO_IMAGES,
     Incoming,
@@ -34,13 +34,13 @@ from agent.compat.common import (
     small_json,
     with_end_user,
 )
-from agent.runtime import Runtime
-from spaces.auth import authenticate
-from spaces.errors import EaselError
-from spaces.records import Principal
-from spaces.web import absolute, openai_shape
-from tools.image_args import ArgumentError, parse_size, ratio_size
-from tools.image_gen import Created
+from easel.agent.runtime import Runtime
+from easel.spaces.auth import authenticate
+from easel.spaces.errors import EaselError
+from easel.spaces.records import Principal
+from easel.spaces.web import absolute, openai_shape
+from easel.tools.image_args import ArgumentError, parse_size, ratio_size
+from easel.tools.image_gen import Created
 
 ERROR_PATHS = ("/v1/images/generations", "/v1/images/edits")
 error_shape = openai_shape

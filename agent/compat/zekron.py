@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from agent.compat.common import (
+from easel.agent.compat.common import (
     ALL_IMAGES,
     Incoming,
     accept_model,
@@ -30,11 +30,11 @@ from agent.compat.common import (
     money,
     runtime,
 )
-from spaces.auth import authenticate
-from spaces.errors import EaselError
-from spaces.media import EXT_FOR_MIME, safe_name
-from spaces.records import Principal, UsageRecord
-from spaces.web import absolute, query_int
+from easel.spaces.auth import authenticate
+from easel.spaces.errors import EaselError
+from easel.spaces.media import EXT_FOR_MIME, safe_name
+from easel.spaces.records import Principal, UsageRecord
+from easel.spaces.web import absolute, query_int
 
 log = logging.getLogger("easel.zekron")
 

@@ -51,6 +51,6 @@ def test_bad_configuration_is_refused_with_a_clear_message(tmp_path: Path) -> No
     import sys
 
     env = {**os.environ, "EASEL_PORT": "not-a-port", "EASEL_DATA_DIR": str(tmp_path)}
-    out = subprocess.run([sys.executable, "-m", "agent.cli", "serve"], env=env, capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-m", "easel.agent.cli", "serve"], env=env, capture_output=True, text=True,
                          timeout=30, cwd=Path(__file__).resolve().parents[2])
     assert out.returncode != 0 and "EASEL_PORT" in out.stderr

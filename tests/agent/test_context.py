@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from agent.context import system_prompt, usable_images
-from spaces.records import FileRecord
+from easel.agent.context import system_prompt, usable_images
+from easel.spaces.records import FileRecord
 
 
 def _file(i: str, mime: str = "image/png") -> FileRecord:

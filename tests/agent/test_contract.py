@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from agent.contract import parse_chat_request
-from spaces.errors import EaselError
+from easel.agent.contract import parse_chat_request
+from easel.spaces.errors import EaselError
 
 
 def test_zarkai_fields_and_ours() -> None:

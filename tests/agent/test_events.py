@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 
-from agent.events import AiChunk, AiComplete, ErrorEvent, MediaItem, Ping, ToolStatus, encode
+from easel.agent.events import AiChunk, AiComplete, ErrorEvent, MediaItem, Ping, ToolStatus, encode
 
 
 def test_every_event_is_one_data_line_and_a_blank_line() -> None:

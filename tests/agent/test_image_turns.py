@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from easel.tools import provenance
 from tests.conftest import Running, Tenant, start_with_litellm_painter, start_with_two_tenants
 from tests.fakes.images_upstream import FakeImagesUpstream
-from tools import provenance
 
 
 @pytest.fixture(scope="module")

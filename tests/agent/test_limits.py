@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from spaces.limits import MemoryLimiter, headers
+from easel.spaces.limits import MemoryLimiter, headers
 from tests.serverproc import EaselServer
 
 KEY = "esk_limits_test_key_00000000000000000000"

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from agent import litellm_model
-from agent.litellm_model import LitellmChatModel, load_litellm
-from agent.model import ModelReply, ModelSettings
+from easel.agent import litellm_model
+from easel.agent.litellm_model import LitellmChatModel, load_litellm
+from easel.agent.model import ModelReply, ModelSettings
 
 pytestmark = pytest.mark.anyio
 

@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
-from agent.litellm_model import LitellmChatModel, _ToolCallAssembler
-from agent.model import ModelReply, ModelSettings, TextDelta, ToolCall
-from spaces.errors import EaselError
+from easel.agent.litellm_model import LitellmChatModel, _ToolCallAssembler
+from easel.agent.model import ModelReply, ModelSettings, TextDelta, ToolCall
+from easel.spaces.errors import EaselError
 from tests.fakes.upstream import (
     BrokenStream,
     ErrorReply,

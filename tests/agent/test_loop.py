@@ -9,16 +9,16 @@ from typing import Any
 
 import pytest
 
-from agent.background import Background
-from agent.conversation import History
-from agent.events import AiChunk, Event, MediaItem, ToolStatus, as_dict
-from agent.loop import Turn, TurnSetup
-from agent.model import ModelSettings
-from agent.scripted import Say, ScriptedModel
-from spaces.space import Space
-from tools.base import ToolRegistry
-from tools.engines.fake import FakeEngine
-from tools.image_gen import ImageGenTool, ImageService
+from easel.agent.background import Background
+from easel.agent.conversation import History
+from easel.agent.events import AiChunk, Event, MediaItem, ToolStatus, as_dict
+from easel.agent.loop import Turn, TurnSetup
+from easel.agent.model import ModelSettings
+from easel.agent.scripted import Say, ScriptedModel
+from easel.spaces.space import Space
+from easel.tools.base import ToolRegistry
+from easel.tools.engines.fake import FakeEngine
+from easel.tools.image_gen import ImageGenTool, ImageService
 
 pytestmark = pytest.mark.anyio
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from agent.litellm_model import LitellmChatModel, load_litellm
-from agent.model import ModelReply, ModelSettings, TextDelta
-from agent.offline_model import OFFLINE_PROVIDER, register_offline_provider
+from easel.agent.litellm_model import LitellmChatModel, load_litellm
+from easel.agent.model import ModelReply, ModelSettings, TextDelta
+from easel.agent.offline_model import OFFLINE_PROVIDER, register_offline_provider
 
 pytestmark = pytest.mark.anyio
 

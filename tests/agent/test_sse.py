@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from starlette.types import Message
 
-from agent.events import AiChunk, AiComplete
-from agent.sse import EventStream
+from easel.agent.events import AiChunk, AiComplete
+from easel.agent.sse import EventStream
 
 pytestmark = pytest.mark.anyio
 

@@ -58,12 +58,12 @@ def test_a_signed_url_is_bound_to_its_file_and_expires(easel: Running, bobs: dic
     assert httpx.get(other).status_code == 404
     tampered = url[:-1] + ("0" if url[-1] != "0" else "1")
     assert httpx.get(tampered).status_code == 404
-    from spaces.signing import UrlSigner
+    from easel.spaces.signing import UrlSigner
 
     signer = UrlSigner(secret=b"k", ttl_s=60)
     q = dict(p.split("=") for p in signer.query("file-x", now=1000).split("&"))
     signer.verify("file-x", q["expires"], q["sig"], now=1059)
-    from spaces.errors import EaselError
+    from easel.spaces.errors import EaselError
 
     with pytest.raises(EaselError) as err:
         signer.verify("file-x", q["expires"], q["sig"], now=1061)

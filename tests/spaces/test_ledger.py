@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from spaces.errors import EaselError
-from spaces.ledger import Ledger
-from spaces.space import Space
+from easel.spaces.errors import EaselError
+from easel.spaces.ledger import Ledger
+from easel.spaces.space import Space
 
 pytestmark = pytest.mark.anyio
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from spaces.errors import EaselError
-from spaces.media import inspect_file, safe_name
+from easel.spaces.errors import EaselError
+from easel.spaces.media import inspect_file, safe_name
 from tests.conftest import png_bytes
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.image_args import SCHEMA, ArgumentError, parse_args, parse_size, ratio_size
+from easel.tools.image_args import SCHEMA, ArgumentError, parse_args, parse_size, ratio_size
 
 
 @pytest.mark.parametrize(("text", "size"), [
@@ -56,6 +56,6 @@ def test_bad_arguments_become_one_readable_sentence(args: dict, said: str) -> No
 def test_jpg_is_jpeg_and_the_schema_matches_the_model() -> None:
     assert parse_args({"prompt": "x", "output_format": "jpg"}).output_format == "jpeg"
     props = SCHEMA["function"]["parameters"]["properties"]
-    from tools.image_args import ImageGenArgs
+    from easel.tools.image_args import ImageGenArgs
 
     assert set(props) == set(ImageGenArgs.model_fields)

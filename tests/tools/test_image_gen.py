@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from tools.engines.base import ImageJob, SourceImage
-from tools.image_gen import file_stem, slug
+from easel.tools.engines.base import ImageJob, SourceImage
+from easel.tools.image_gen import file_stem, slug
 
 
 def _src(name: str) -> SourceImage:

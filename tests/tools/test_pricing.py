@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.pricing import Price, PriceTable
+from easel.tools.pricing import Price, PriceTable
 
 
 def test_price_table_per_image_per_megapixel_and_prefixes() -> None:

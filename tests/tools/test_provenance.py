@@ -4,7 +4,7 @@ import io
 
 from PIL import Image
 
-from tools import provenance
+from easel.tools import provenance
 
 META = {"operation": "generate", "prompt": "ünïcode ☕", "seed": 7, "source_file_ids": []}
 

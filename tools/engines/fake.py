@@ -9,8 +9,8 @@ import random
 
 from PIL import Image
 
-from spaces.errors import EaselError
-from tools.engines.base import MIME_TYPES, Capabilities, EngineImage, EngineResult, ImageJob
+from easel.spaces.errors import EaselError
+from easel.tools.engines.base import MIME_TYPES, Capabilities, EngineImage, EngineResult, ImageJob
 
 
 class FakeEngine:

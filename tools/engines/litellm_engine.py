@@ -21,10 +21,10 @@ from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AsyncExitStack
 from typing import Any, TypeVar
 
-from spaces.errors import EaselError
-from tools.engines.base import Capabilities, EngineImage, EngineResult, ImageJob
-from tools.engines.litellm_errors import classify
-from tools.engines.litellm_params import (
+from easel.spaces.errors import EaselError
+from easel.tools.engines.base import Capabilities, EngineImage, EngineResult, ImageJob
+from easel.tools.engines.litellm_errors import classify
+from easel.tools.engines.litellm_params import (
     PROFILES,
     CallPlan,
     Upload,
@@ -36,7 +36,7 @@ from tools.engines.litellm_params import (
     prepare_sources,
     split_batches,
 )
-from tools.engines.litellm_results import DEFAULT_MAX_IMAGE_BYTES, collect_images, response_cost
+from easel.tools.engines.litellm_results import DEFAULT_MAX_IMAGE_BYTES, collect_images, response_cost
 
 log = logging.getLogger(__name__)
 

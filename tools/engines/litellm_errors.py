@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from spaces.errors import EaselError
+from easel.spaces.errors import EaselError
 
 Kind = Literal["rate_limited", "transient", "refused", "timeout", "fatal"]
 

@@ -28,8 +28,8 @@ from typing import Any, Literal
 
 from PIL import Image, UnidentifiedImageError
 
-from spaces.errors import invalid_request
-from tools.engines.base import MIME_TYPES, Capabilities, ImageJob, Operation, SourceImage
+from easel.spaces.errors import invalid_request
+from easel.tools.engines.base import MIME_TYPES, Capabilities, ImageJob, Operation, SourceImage
 
 Family = Literal["gpt-image", "dall-e-3", "dall-e-2", "other"]
 

@@ -21,9 +21,9 @@ from typing import Any
 import httpx
 from PIL import Image, UnidentifiedImageError
 
-from spaces.errors import EaselError
-from tools.engines.base import MIME_TYPES, EngineImage, OutputFormat
-from tools.engines.litellm_params import load_litellm
+from easel.spaces.errors import EaselError
+from easel.tools.engines.base import MIME_TYPES, EngineImage, OutputFormat
+from easel.tools.engines.litellm_params import load_litellm
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from PIL import Image
 from starlette.requests import Request
 from starlette.types import Message
 
-from agent.compat.common import (
+from easel.agent.compat.common import (
     PHOTO_IMAGES,
     Incoming,
     capped,
@@ -22,9 +22,9 @@ from agent.compat.common import (
     store_source,
     with_end_user,
 )
-from spaces.errors import EaselError
-from spaces.records import FileRecord, Principal
-from spaces.space import Space
+from easel.spaces.errors import EaselError
+from easel.spaces.records import FileRecord, Principal
+from easel.spaces.space import Space
 from tests.agent.compat.conftest import gif_bytes
 from tests.conftest import png_bytes
 

@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from spaces.errors import EaselError
+from easel.spaces.errors import EaselError
+from easel.tools.engines.base import ImageJob, SourceImage
+from easel.tools.engines.litellm_engine import LitellmImageEngine
+from easel.tools.engines.litellm_params import load_litellm
 from tests.fakes.images_upstream import FakeImagesUpstream
-from tools.engines.base import ImageJob, SourceImage
-from tools.engines.litellm_engine import LitellmImageEngine
-from tools.engines.litellm_params import load_litellm
 
 API_KEY = "sk-test-0123456789abcdef"
 

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
-from spaces.errors import EaselError
+from easel.spaces.errors import EaselError
 
 from ..base import SourceImage
 

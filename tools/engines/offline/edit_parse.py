@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from spaces.errors import EaselError
+from easel.spaces.errors import EaselError
 
 from . import style_names
 

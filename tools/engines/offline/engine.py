@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from spaces.errors import EaselError
+from easel.spaces.errors import EaselError
 
 from ..base import MIME_TYPES, Capabilities, EngineImage, EngineResult, ImageJob, SourceImage
 from . import codec, painter

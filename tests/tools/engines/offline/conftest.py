@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tools.engines.base import SourceImage
+from easel.tools.engines.base import SourceImage
 
 
 def make_photo(w: int = 192, h: int = 128) -> np.ndarray:

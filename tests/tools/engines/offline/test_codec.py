@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from spaces.errors import EaselError
-from tools.engines.base import SourceImage
-from tools.engines.offline.codec import decode, encode
+from easel.spaces.errors import EaselError
+from easel.tools.engines.base import SourceImage
+from easel.tools.engines.offline.codec import decode, encode
 
 from .conftest import make_photo, png_bytes
 

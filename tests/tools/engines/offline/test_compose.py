@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tools.engines.offline.compose import choose_mode, compose
+from easel.tools.engines.offline.compose import choose_mode, compose
 
 from .conftest import make_photo
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tools.engines.offline.diagram import paint_diagram
-from tools.engines.offline.diagram_spec import parse_diagram
+from easel.tools.engines.offline.diagram import paint_diagram
+from easel.tools.engines.offline.diagram_spec import parse_diagram
 
 
 def test_load_balancer_architecture_is_completed() -> None:

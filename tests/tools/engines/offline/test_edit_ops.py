@@ -5,8 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from tools.engines.offline.edit_ops import apply_ops
-from tools.engines.offline.edit_parse import parse_edit
+from easel.tools.engines.offline.edit_ops import apply_ops
+from easel.tools.engines.offline.edit_parse import parse_edit
 
 
 def edit(rgb: np.ndarray, prompt: str, seed: int = 1) -> np.ndarray:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from spaces.errors import EaselError
-from tools.engines.offline.edit_parse import parse_edit
+from easel.spaces.errors import EaselError
+from easel.tools.engines.offline.edit_parse import parse_edit
 
 
 def kinds(prompt: str) -> list[str]:

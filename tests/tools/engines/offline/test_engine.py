@@ -9,9 +9,9 @@ import struct
 import pytest
 from PIL import Image
 
-from spaces.errors import EaselError
-from tools.engines.base import ImageEngine, ImageJob, SourceImage
-from tools.engines.offline import OfflineEngine
+from easel.spaces.errors import EaselError
+from easel.tools.engines.base import ImageEngine, ImageJob, SourceImage
+from easel.tools.engines.offline import OfflineEngine
 
 from .conftest import make_photo, png_bytes
 

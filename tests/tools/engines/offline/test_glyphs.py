@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.engines.offline import glyphs
+from easel.tools.engines.offline import glyphs
 
 
 @pytest.mark.parametrize("name", glyphs.names())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tools.engines.offline.iconset import paint_icons, plan_icons
+from easel.tools.engines.offline.iconset import paint_icons, plan_icons
 
 PROMPT = "icon set for a mobile app — home, search, profile, settings"
 

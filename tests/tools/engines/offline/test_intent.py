@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.engines.offline import intent
+from easel.tools.engines.offline import intent
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tools.engines.offline.intent import parse_logo
-from tools.engines.offline.logo import choose_emblem, paint_logo
+from easel.tools.engines.offline.intent import parse_logo
+from easel.tools.engines.offline.logo import choose_emblem, paint_logo
 
 PROMPT = 'minimalist logo for a coffee shop called "Brew"'
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from tools.engines.offline.intent import describe_scene, parse_scene
-from tools.engines.offline.scene import paint_scene
+from easel.tools.engines.offline.intent import describe_scene, parse_scene
+from easel.tools.engines.offline.scene import paint_scene
 
 
 def paint(prompt: str, size: int = 256, seed: int = 3) -> np.ndarray:

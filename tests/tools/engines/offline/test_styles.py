@@ -7,8 +7,8 @@ import itertools
 import numpy as np
 import pytest
 
-from tools.engines.offline.style_names import resolve
-from tools.engines.offline.styles import PIPELINES, apply_style
+from easel.tools.engines.offline.style_names import resolve
+from easel.tools.engines.offline.styles import PIPELINES, apply_style
 
 from .conftest import make_photo
 
