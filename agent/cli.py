@@ -31,7 +31,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from easel.agent.app import create_app
+    from easel.agent.surfaces.app import create_app
 
     settings = _settings(args)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level,

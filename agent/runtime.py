@@ -6,9 +6,9 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
-from easel.agent.background import Background
-from easel.agent.model import ChatModel, ModelSettings
+from easel.agent.brains.model import ChatModel, ModelSettings
 from easel.agent.settings import Settings
+from easel.agent.turn.background import Background
 from easel.spaces.errors import EaselError
 from easel.spaces.ledger import Ledger
 from easel.spaces.space import Space
@@ -40,7 +40,7 @@ def make_engine(settings: Settings) -> ImageEngine:
 
 def _prepare_litellm() -> None:
     # litellm takes seconds to import; done once, off the event loop, never on /healthz's path.
-    from easel.agent.offline_model import register_offline_provider
+    from easel.agent.brains.offline_model import register_offline_provider
 
     register_offline_provider()
 
@@ -58,7 +58,7 @@ class Runtime:
 
     @classmethod
     def build(cls, settings: Settings, space: Space) -> Runtime:
-        from easel.agent.litellm_model import LitellmChatModel
+        from easel.agent.brains.litellm_model import LitellmChatModel
 
         ledger = Ledger(space.store)
         images = ImageService(make_engine(settings), ledger=ledger, prices=PriceTable.parse(settings.prices))

@@ -33,7 +33,7 @@ Target = Callable[[int], Awaitable[StreamTimes]]
 
 
 def upstream_messages() -> list[dict[str, Any]]:
-    from easel.agent.context import system_prompt
+    from easel.agent.turn.context import system_prompt
 
     return [{"role": "system", "content": system_prompt([])}, {"role": "user", "content": PROMPT}]
 

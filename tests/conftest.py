@@ -60,7 +60,7 @@ class Running:
 
 
 def start_with_two_tenants(data_dir: Path, env: dict[str, str] | None = None) -> Running:
-    # Limits are off here (one key makes hundreds of calls); tests/agent/test_limits.py runs them on.
+    # Limits are off here (one key makes hundreds of calls); tests/agent/surfaces/test_limits.py runs them on.
     env = {"EASEL_RATE_LIMIT_RPM": "0", "EASEL_MAX_CONCURRENT": "0", **(env or {})}
     server = EaselServer(data_dir, key="esk_alice_test_key_0000000000000000", env=env).start()
     workspaces = httpx.get(server.base_url + "/v1/workspaces",

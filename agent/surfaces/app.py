@@ -1,0 +1,93 @@
+"""The HTTP app: routes, error mapping, and the services built once at start-up."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from easel.agent.runtime import Runtime
+from easel.agent.settings import Settings
+from easel.agent.surfaces import image_apis, zarkai
+from easel.agent.surfaces.middleware import RateLimitMiddleware
+from easel.spaces import routes as space_routes
+from easel.spaces.errors import EaselError
+from easel.spaces.limits import MemoryLimiter
+from easel.spaces.space import Space
+from easel.spaces.web import error_response
+
+log = logging.getLogger("easel")
+
+HTTP_CODES = {404: "not_found", 405: "invalid_request", 413: "payload_too_large", 415: "unsupported_media_type"}
+
+
+async def healthz(request: Request) -> Response:
+    # Answers from the first moment the server listens: nothing here may import litellm. `models_ready`
+    # turns true once the model libraries are loaded (a few seconds after start); chat waits for it.
+    runtime = getattr(request.app.state, "runtime", None)
+    return JSONResponse({"status": "ok", "models_ready": bool(runtime and runtime.warmed)})
+
+
+async def _easel_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, EaselError)
+    return error_response(request, exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = HTTP_CODES.get(exc.status_code, "invalid_request")
+    message = "No such endpoint" if exc.status_code == 404 else str(exc.detail)
+    return error_response(request, EaselError(exc.status_code, code, message))
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(request, EaselError(500, "internal_error", "Internal error; the server logged it"))
+
+
+def announce_bootstrap(workspace_id: str, key: str) -> None:
+    """Printed once, on the very first start, so a newcomer can call the server at once."""
+    print(
+        "\nEasel created a default account on this first start.\n"
+        f"  workspace: {workspace_id}\n"
+        f"  api key:   {key}\n"
+        "The key is shown only now; keep it. `easel keys create` makes more.\n",
+        flush=True,
+    )
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        space = await Space.open(data_dir=settings.data_dir, url_ttl_s=settings.url_ttl_s,
+                                 secret_key=settings.secret_key.get_secret_value() if settings.secret_key else None)
+        boot_key = settings.bootstrap_key.get_secret_value() if settings.bootstrap_key else None
+        if (made := await space.bootstrap(boot_key)) is not None:
+            announce_bootstrap(made[0].id, made[1])
+        app.state.space = space
+        app.state.runtime = runtime = Runtime.build(settings, space)
+        runtime.start_warming()
+        try:
+            yield
+        finally:
+            await runtime.background.drain(settings.shutdown_grace_s)
+            await space.close()
+
+    app = Starlette(
+        routes=[Route("/healthz", healthz, methods=["GET"]), *space_routes.routes, *zarkai.routes, *image_apis.routes],
+        exception_handlers={EaselError: _easel_error, HTTPException: _http_error, Exception: _unexpected},
+        lifespan=lifespan,
+        middleware=[Middleware(RateLimitMiddleware,
+                               limiter=MemoryLimiter(rpm=settings.rate_limit_rpm, concurrent=settings.max_concurrent))],
+    )
+    app.state.settings = settings
+    return app
