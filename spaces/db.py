@@ -15,9 +15,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from easel.spaces.records import Account, ApiKey, FileRecord, Folder, UsageRecord, Workspace
+from easel.spaces.records import Account, ApiKey, Conversation, FileRecord, Folder, UsageRecord, Workspace
 
 T = TypeVar("T")
+TITLE_CHARS = 80
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -45,7 +46,8 @@ CREATE INDEX IF NOT EXISTS files_workspace ON files(workspace_id, seq);
 CREATE INDEX IF NOT EXISTS files_folder ON files(folder_id, seq);
 CREATE TABLE IF NOT EXISTS conversations (
     id TEXT PRIMARY KEY, workspace_id TEXT NOT NULL REFERENCES workspaces(id),
-    created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+    created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+    title TEXT, message_count INTEGER NOT NULL DEFAULT 0, last_file_id TEXT);
 CREATE TABLE IF NOT EXISTS conversation_messages (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, conversation_id TEXT NOT NULL REFERENCES conversations(id),
     message TEXT NOT NULL, created_at TEXT NOT NULL);
@@ -86,6 +88,56 @@ def _key(row: sqlite3.Row) -> ApiKey:
     )
 
 
+def _conversation(row: sqlite3.Row) -> Conversation:
+    return Conversation(id=row["id"], workspace_id=row["workspace_id"], title=row["title"] or "",
+                        created_at=row["created_at"], updated_at=row["updated_at"],
+                        message_count=row["message_count"], last_file_id=row["last_file_id"])
+
+
+def title_from(messages: list[dict[str, Any]]) -> str | None:
+    """A conversation's title until one is set: the start of its first user message, on one line."""
+    for m in messages:
+        if m.get("role") == "user":
+            content = m.get("content")
+            words = " ".join(content.split()) if isinstance(content, str) else ""
+            if words:
+                return words if len(words) <= TITLE_CHARS else words[:TITLE_CHARS - 1].rstrip() + "…"
+    return None
+
+
+def thread_length(messages: list[dict[str, Any]], *, after_role: str | None = None) -> int:
+    """How many entries a reader sees: each user or system message, and each assistant reply, which is a run
+    of assistant and tool messages (a turn's tool calls, their results and its closing words)."""
+    count, previous = 0, after_role
+    for m in messages:
+        replying = m.get("role") in ("assistant", "tool")
+        if not (replying and previous in ("assistant", "tool")):
+            count += 1
+        previous = m.get("role")
+    return count
+
+
+def last_file(messages: list[dict[str, Any]]) -> str | None:
+    ids = [i for m in messages for i in (m.get("file_ids") or [])]
+    return ids[-1] if ids else None
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Stores written before conversations had titles and counts get the columns, filled from the messages."""
+    columns = {r["name"] for r in conn.execute("PRAGMA table_info(conversations)")}
+    if "title" in columns:
+        return
+    with conn:
+        conn.execute("BEGIN IMMEDIATE")
+        for ddl in ("title TEXT", "message_count INTEGER NOT NULL DEFAULT 0", "last_file_id TEXT"):
+            conn.execute(f"ALTER TABLE conversations ADD COLUMN {ddl}")
+        for (conversation_id,) in conn.execute("SELECT id FROM conversations").fetchall():
+            messages = [json.loads(r[0]) for r in conn.execute(
+                "SELECT message FROM conversation_messages WHERE conversation_id=? ORDER BY seq", (conversation_id,))]
+            conn.execute("UPDATE conversations SET title=?, message_count=?, last_file_id=? WHERE id=?",
+                         (title_from(messages), thread_length(messages), last_file(messages), conversation_id))
+
+
 class SqliteStore:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -104,6 +156,8 @@ class SqliteStore:
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA busy_timeout=5000")
         conn.executescript(SCHEMA)
+        _migrate(conn)
+        conn.execute("CREATE INDEX IF NOT EXISTS conversations_recent ON conversations(workspace_id, updated_at, id)")
         self._conn = conn
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
@@ -285,22 +339,54 @@ class SqliteStore:
         rows = await self._run(self._q, "SELECT workspace_id FROM conversations WHERE id=?", (conversation_id,))
         return str(rows[0]["workspace_id"]) if rows else None
 
-    async def conversation_messages(self, conversation_id: str, *, limit: int) -> list[dict[str, Any]]:
+    async def conversation_messages(self, conversation_id: str, *, limit: int | None = None) -> list[dict[str, Any]]:
+        """The newest `limit` messages (all when None), oldest first."""
         rows = await self._run(self._q, "SELECT message FROM (SELECT seq, message FROM conversation_messages"
                                " WHERE conversation_id=? ORDER BY seq DESC LIMIT ?) ORDER BY seq",
-                               (conversation_id, limit))
+                               (conversation_id, -1 if limit is None else limit))
         return [json.loads(r["message"]) for r in rows]
 
     async def append_conversation(self, conversation_id: str, workspace_id: str,
                                   messages: list[dict[str, Any]]) -> None:
-        stamp = now_iso()
-        statements: list[tuple[str, tuple[Any, ...]]] = [(
-            "INSERT INTO conversations(id, workspace_id, created_at, updated_at) VALUES (?,?,?,?)"
-            " ON CONFLICT(id) DO UPDATE SET updated_at=excluded.updated_at",
-            (conversation_id, workspace_id, stamp, stamp))]
-        statements += [("INSERT INTO conversation_messages(conversation_id, message, created_at) VALUES (?,?,?)",
-                        (conversation_id, json.dumps(m), stamp)) for m in messages]
-        await self._run(self._tx, statements)
+        def run() -> None:
+            stamp = now_iso()
+            last = self._q("SELECT message FROM conversation_messages WHERE conversation_id=?"
+                           " ORDER BY seq DESC LIMIT 1", (conversation_id,))
+            after = json.loads(last[0]["message"]).get("role") if last else None
+            statements: list[tuple[str, tuple[Any, ...]]] = [(
+                "INSERT INTO conversations(id, workspace_id, created_at, updated_at, title, message_count,"
+                " last_file_id) VALUES (?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET"
+                " updated_at=excluded.updated_at, message_count=message_count + excluded.message_count,"
+                " last_file_id=COALESCE(excluded.last_file_id, last_file_id), title=COALESCE(title, excluded.title)",
+                (conversation_id, workspace_id, stamp, stamp, title_from(messages),
+                 thread_length(messages, after_role=after), last_file(messages)))]
+            statements += [("INSERT INTO conversation_messages(conversation_id, message, created_at)"
+                            " VALUES (?,?,?)", (conversation_id, json.dumps(m), stamp)) for m in messages]
+            self._tx(statements)
+
+        await self._run(run)
+
+    async def get_conversation(self, conversation_id: str) -> Conversation | None:
+        rows = await self._run(self._q, "SELECT * FROM conversations WHERE id=?", (conversation_id,))
+        return _conversation(rows[0]) if rows else None
+
+    async def list_conversations(self, workspace_id: str, *, limit: int,
+                                 before: tuple[str, str] | None) -> list[Conversation]:
+        """Newest activity first; `before` is the (updated_at, id) of the last one already seen."""
+        sql, args = "SELECT * FROM conversations WHERE workspace_id=?", [workspace_id]
+        if before is not None:
+            sql += " AND (updated_at < ? OR (updated_at = ? AND id < ?))"
+            args += [before[0], before[0], before[1]]
+        rows = await self._run(self._q, sql + " ORDER BY updated_at DESC, id DESC LIMIT ?", (*args, limit))
+        return [_conversation(r) for r in rows]
+
+    async def set_conversation_title(self, conversation_id: str, title: str) -> None:
+        await self._run(self._tx, [("UPDATE conversations SET title=?, updated_at=? WHERE id=?",
+                                    (title, now_iso(), conversation_id))])
+
+    async def delete_conversation(self, conversation_id: str) -> None:
+        await self._run(self._tx, [("DELETE FROM conversation_messages WHERE conversation_id=?", (conversation_id,)),
+                                   ("DELETE FROM conversations WHERE id=?", (conversation_id,))])
 
     # -- usage ----------------------------------------------------------------------------------------
     async def record_usage(self, u: UsageRecord) -> None:

@@ -74,6 +74,17 @@ class FileRecord:
 
 
 @dataclass(frozen=True)
+class Conversation:
+    id: str
+    workspace_id: str
+    title: str
+    created_at: str
+    updated_at: str
+    message_count: int = 0
+    last_file_id: str | None = None
+
+
+@dataclass(frozen=True)
 class Page:
     files: list[FileRecord]
     next_cursor: str | None

@@ -41,6 +41,13 @@ def file_object(request: Request, f: FileRecord) -> dict[str, Any]:
     }
 
 
+def media_object(request: Request, f: FileRecord) -> dict[str, Any]:
+    """The contract's media object (chat replies, stream events, conversations), its url freshly signed."""
+    return {"file_id": f.id, "name": f.name, "mime_type": f.mime_type, "size_bytes": f.size_bytes,
+            "width": f.width, "height": f.height,
+            "url": absolute(request, _space(request).signed_path(f)), "metadata": f.metadata}
+
+
 def _workspace_object(w: Workspace, default_id: str) -> dict[str, Any]:
     return {"id": w.id, "name": w.name, "createdAt": w.created_at, "default": w.id == default_id}
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import logging
 import secrets
 from pathlib import Path
@@ -17,7 +18,7 @@ from easel.spaces import ids, keys
 from easel.spaces.blobs import BlobWriter, LocalBlobStore
 from easel.spaces.db import SqliteStore, now_iso
 from easel.spaces.errors import EaselError, not_found
-from easel.spaces.records import Account, ApiKey, FileRecord, Folder, Page, Principal, Workspace
+from easel.spaces.records import Account, ApiKey, Conversation, FileRecord, Folder, Page, Principal, Workspace
 from easel.spaces.signing import UrlSigner
 
 log = logging.getLogger("easel.space")
@@ -36,6 +37,23 @@ def _decode_cursor(cursor: str) -> int:
         return int(raw[1:])
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise EaselError(400, "invalid_request", "cursor is not one this API returned") from None
+
+
+def _encode_pair(updated_at: str, item_id: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps([updated_at, item_id]).encode()).decode().rstrip("=")
+
+
+def _decode_pair(cursor: str) -> tuple[str, str]:
+    try:
+        pair = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(v, str) for v in pair)):
+            raise ValueError
+        return pair[0], pair[1]
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise EaselError(400, "invalid_request", "cursor is not one this API returned", param="cursor") from None
+
+
+MAX_TITLE = 200
 
 
 class Space:
@@ -220,3 +238,44 @@ class Space:
 
     def signed_path(self, record: FileRecord) -> str:
         return f"/v1/storage/files/{record.id}/content?{self.signer.query(record.id)}"
+
+    async def existing_files(self, workspace: Workspace, file_ids: list[str]) -> dict[str, FileRecord]:
+        """Those of the ids that are files of this workspace; others (deleted since, never ours) are left out."""
+        found = await self.store.get_files(list(dict.fromkeys(file_ids)))
+        return {f.id: f for f in found if f.workspace_id == workspace.id}
+
+    # -- conversations ------------------------------------------------------------------------------
+    async def conversation(self, workspace: Workspace, conversation_id: str) -> Conversation:
+        found = await self.store.get_conversation(conversation_id)
+        if found is None or found.workspace_id != workspace.id:
+            raise not_found("Conversation not found")
+        return found
+
+    async def list_conversations(self, workspace: Workspace, *, limit: int = 20,
+                                 cursor: str | None = None) -> tuple[list[Conversation], str | None]:
+        before = _decode_pair(cursor) if cursor else None
+        rows = await self.store.list_conversations(workspace.id, limit=limit + 1, before=before)
+        more, rows = len(rows) > limit, rows[:limit]
+        return rows, _encode_pair(rows[-1].updated_at, rows[-1].id) if more and rows else None
+
+    async def conversation_messages(self, conversation: Conversation, *,
+                                    limit: int | None = None) -> list[dict[str, Any]]:
+        return await self.store.conversation_messages(conversation.id, limit=limit)
+
+    async def append_conversation(self, workspace: Workspace, conversation_id: str,
+                                  messages: list[dict[str, Any]]) -> None:
+        await self.store.append_conversation(conversation_id, workspace.id, messages)
+
+    async def rename_conversation(self, conversation: Conversation, title: str) -> Conversation:
+        title = " ".join(title.split())
+        if not title or len(title) > MAX_TITLE:
+            raise EaselError(400, "invalid_request", f"title must be 1 to {MAX_TITLE} characters", param="title")
+        await self.store.set_conversation_title(conversation.id, title)
+        renamed = await self.store.get_conversation(conversation.id)
+        if renamed is None:  # deleted meanwhile
+            raise not_found("Conversation not found")
+        return renamed
+
+    async def delete_conversation(self, conversation: Conversation) -> None:
+        """The conversation and its messages; the images made in it stay in the Space."""
+        await self.store.delete_conversation(conversation.id)

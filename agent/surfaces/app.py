@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from easel.agent.runtime import Runtime
 from easel.agent.settings import Settings
-from easel.agent.surfaces import image_apis, zarkai
+from easel.agent.surfaces import conversations, image_apis, zarkai
 from easel.agent.surfaces.middleware import RateLimitMiddleware
 from easel.spaces import routes as space_routes
 from easel.spaces.errors import EaselError
@@ -83,7 +83,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await space.close()
 
     app = Starlette(
-        routes=[Route("/healthz", healthz, methods=["GET"]), *space_routes.routes, *zarkai.routes, *image_apis.routes],
+        routes=[Route("/healthz", healthz, methods=["GET"]), *space_routes.routes, *zarkai.routes, *image_apis.routes,
+                *conversations.routes],
         exception_handlers={EaselError: _easel_error, HTTPException: _http_error, Exception: _unexpected},
         lifespan=lifespan,
         middleware=[Middleware(RateLimitMiddleware,

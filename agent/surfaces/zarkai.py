@@ -19,18 +19,13 @@ from easel.agent.turn.loop import Turn, TurnSetup
 from easel.spaces.auth import authenticate
 from easel.spaces.db import now_iso
 from easel.spaces.errors import EaselError
-from easel.spaces.records import FileRecord, Principal, Workspace
-from easel.spaces.web import absolute, json_body
+from easel.spaces.records import Principal, Workspace
+from easel.spaces.routes import media_object
+from easel.spaces.web import json_body
 from easel.tools.base import Tool
 
 log = logging.getLogger("easel.chat")
 FOLDER_IMAGES = 50  # the most recent images of each folder in folder_ids that the model is told of
-
-
-def media_object(request: Request, f: FileRecord) -> dict[str, Any]:
-    return {"file_id": f.id, "name": f.name, "mime_type": f.mime_type, "size_bytes": f.size_bytes,
-            "width": f.width, "height": f.height,
-            "url": absolute(request, request.app.state.space.signed_path(f)), "metadata": f.metadata}
 
 
 def tool_choice_for(choice: str, tools: list[Tool]) -> str | dict[str, Any] | None:
@@ -53,7 +48,7 @@ async def _usable(rt: Runtime, workspace: Workspace, req: ChatRequest,
         page = await space.list_files(workspace, limit=FOLDER_IMAGES, folder_id=folder.id)
         folders.append((folder.name, page.files))
     # Earlier images are context, not input: one deleted since, or never ours, is simply left out.
-    found = {f.id: f for f in await space.store.get_files(list(history.earlier)) if f.workspace_id == workspace.id}
+    found = await space.existing_files(workspace, list(history.earlier))
     earlier = [(found[i], origin) for i, origin in history.earlier.items() if i in found]
     return context.usable_images(attached=attached, folders=folders, earlier=earlier)
 

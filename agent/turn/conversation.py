@@ -11,7 +11,6 @@ from typing import Any
 
 from easel.agent.turn.contract import ChatRequest
 from easel.spaces import ids
-from easel.spaces.errors import not_found
 from easel.spaces.records import Workspace
 from easel.spaces.space import Space
 
@@ -49,17 +48,16 @@ def _absorb_request(history: History, request: ChatRequest) -> None:
             text = f"{text}\n[images: {', '.join(m.file_ids)}]".strip()
         message = {"role": m.role, "content": text}
         history.messages.append(message)
-        history.new.append({**message, **({"file_ids": m.file_ids} if m.file_ids else {})})
+        # The turn's attachments are kept with the message they came with, so a reopened thread shows them.
+        file_ids = list(dict.fromkeys(m.file_ids + request.file_ids)) if i == last else m.file_ids
+        history.new.append({**message, **({"file_ids": file_ids} if file_ids else {})})
 
 
 async def load(space: Space, workspace: Workspace, request: ChatRequest) -> History:
     if request.conversation_id:
-        owner = await space.store.conversation_workspace(request.conversation_id)
-        if owner != workspace.id:
-            raise not_found("Conversation not found")
-        history = History(request.conversation_id)
-        _absorb_stored(history, await space.store.conversation_messages(request.conversation_id,
-                                                                          limit=HISTORY_LIMIT))
+        kept = await space.conversation(workspace, request.conversation_id)
+        history = History(kept.id)
+        _absorb_stored(history, await space.conversation_messages(kept, limit=HISTORY_LIMIT))
     else:
         history = History(ids.short_id("conv"))
     _absorb_request(history, request)
@@ -67,4 +65,4 @@ async def load(space: Space, workspace: Workspace, request: ChatRequest) -> Hist
 
 
 async def save(space: Space, workspace: Workspace, history: History) -> None:
-    await space.store.append_conversation(history.conversation_id, workspace.id, history.new)
+    await space.append_conversation(workspace, history.conversation_id, history.new)
