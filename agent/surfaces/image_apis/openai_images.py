@@ -136,7 +136,7 @@ def _prompt(body: Mapping[str, Any], limit: int) -> str:
 def _size(body: Mapping[str, Any], rules: Rules) -> dict[str, str]:
     if rules.sizes is not None:
         size = _choice(body, "size", rules.sizes, "invalid_size")
-        return {"size": size} if size else {}
+        return {"size": size} if size and size != "auto" else {}
     size, ratio = _text(body, "size", limit=20), _text(body, "aspect_ratio", limit=20)
     try:
         if size and size.strip().lower() != "auto":
