@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     chat_api_key: SecretStr | None = None
     # Models a request may name in `model`; the configured chat model is always allowed.
     allowed_models: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Origins of browser apps that may call the API (comma list; `*` for any, warned about at start).
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_tool_rounds: int = Field(4, ge=1, le=16)
     chat_timeout_s: float = Field(120.0, gt=0)
 
@@ -54,7 +56,7 @@ class Settings(BaseSettings):
             return OFFLINE_CHAT_MODEL if getattr(info, "field_name", "") == "chat_model" else OFFLINE_IMAGE_MODEL
         return value
 
-    @field_validator("allowed_models", mode="before")
+    @field_validator("allowed_models", "cors_origins", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip().startswith("["):

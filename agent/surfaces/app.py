@@ -16,6 +16,7 @@ from starlette.routing import Route
 from easel.agent.runtime import Runtime
 from easel.agent.settings import Settings
 from easel.agent.surfaces import conversations, image_apis, zarkai
+from easel.agent.surfaces.cors import cors_middleware
 from easel.agent.surfaces.middleware import RateLimitMiddleware
 from easel.spaces import routes as space_routes
 from easel.spaces.errors import EaselError
@@ -87,7 +88,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 *conversations.routes],
         exception_handlers={EaselError: _easel_error, HTTPException: _http_error, Exception: _unexpected},
         lifespan=lifespan,
-        middleware=[Middleware(RateLimitMiddleware,
+        middleware=[*filter(None, [cors_middleware(settings.cors_origins)]),  # outermost: 429s carry CORS too
+                    Middleware(RateLimitMiddleware,
                                limiter=MemoryLimiter(rpm=settings.rate_limit_rpm, concurrent=settings.max_concurrent))],
     )
     app.state.settings = settings
