@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     rate_limit_rpm: int = Field(60, ge=0)
     max_concurrent: int = Field(5, ge=0)
     shutdown_grace_s: float = Field(30.0, ge=0)
+    # chuk.chat's API reports credits in euros; the ledger keeps dollars. A fixed rate an operator sets.
+    eur_per_usd: float = Field(0.92, gt=0, le=100)
     log_level: str = "info"
 
     @field_validator("chat_model", "image_model", mode="before")

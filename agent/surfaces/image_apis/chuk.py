@@ -2,9 +2,11 @@
 most 1000 characters, the seed in the reply) and `GET /v1/user/credits`, in chuk's shapes.
 
 Cost follows the price table (`EASEL_PRICES` takes per-megapixel prices, as chuk bills by pixel count,
-else litellm's price for the model). Easel keeps one currency, USD: chuk's `*_eur` fields carry the
-ledger's amounts unconverted, and `currency` says so. An account with no budget has `credits_eur: null`
-and `unlimited: true`. A 402 carries chuk's `details.required` and `details.available`.
+else litellm's price for the model). The ledger keeps US dollars; chuk's `*_eur` fields hold euros,
+converted at the operator's fixed rate `EASEL_EUR_PER_USD`. Every amount is a JSON number with a fraction
+(chuk's Dart clients read them `as double`, which a bare `5` would fail). An account with no budget has
+`unlimited: true` and `credits_eur` of `UNLIMITED_CREDITS_EUR`, a number any cost fits under, so a client's
+`balance >= estimatedCost` check passes. A 402 carries chuk's `details.required` and `details.available`.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from easel.tools.image_args import MAX_SIDE, MIN_SIDE, SIZE_PRESETS
 
 ERROR_PATHS = ("/v1/ai/", "/v1/user/credits")
 MAX_PROMPT = 1000
-CURRENCY = "USD"
+CURRENCY = "EUR"
+UNLIMITED_CREDITS_EUR = 1_000_000.0
 
 
 class ShortOfCredits(EaselError):
@@ -87,12 +90,17 @@ def _seed(body: dict[str, Any]) -> int | None:
     return seed
 
 
+def _eur(request: Request, usd: float | None) -> float:
+    """Dollars from the ledger in euros, always a float (0.0 for none)."""
+    return float(usd or 0.0) * runtime(request).settings.eur_per_usd
+
+
 async def _short_of_credits(request: Request, principal: Principal, width: int,
                             height: int) -> ShortOfCredits:
     rt = runtime(request)
     required = rt.images.prices.estimate(rt.images.engine.model, width, height, 1)
     available = (await rt.ledger.balance(principal))["balance"]
-    return ShortOfCredits(required=float(required or 0.0), available=float(max(available or 0.0, 0.0)))
+    return ShortOfCredits(required=_eur(request, required), available=_eur(request, max(available or 0.0, 0.0)))
 
 
 async def generate_image(request: Request) -> Response:
@@ -115,16 +123,15 @@ async def generate_image(request: Request) -> Response:
     return JSONResponse({
         "success": True, "image_url": absolute(request, runtime(request).space.signed_path(first)),
         "width": first.width, "height": first.height, "seed": first.metadata.get("seed"),
-        # A float even when zero: chuk's clients read cost_eur as a double.
-        "billing": {"cost_eur": float(created.cost_usd), "currency": CURRENCY}, "file_id": first.id})
+        "billing": {"cost_eur": _eur(request, created.cost_usd), "currency": CURRENCY}, "file_id": first.id})
 
 
 async def credits(request: Request) -> Response:
     principal = await authenticate(request)
     b = await runtime(request).ledger.balance(principal)
-    remaining = b["balance"]
-    return JSONResponse({"credits_eur": None if remaining is None else float(remaining),
-                         "spent_eur": float(b["total_spent"] or 0.0), "unlimited": b["budget"] is None,
+    unlimited = b["budget"] is None
+    return JSONResponse({"credits_eur": UNLIMITED_CREDITS_EUR if unlimited else _eur(request, b["balance"]),
+                         "spent_eur": _eur(request, b["total_spent"]), "unlimited": unlimited,
                          "currency": CURRENCY})
 
 

@@ -1,6 +1,7 @@
 """chuk.chat's image API (seed 003) over real HTTP: its documented request bodies, read the way its Dart
-client reads the reply; credits priced per pixel (the offline painter priced per megapixel, as chuk bills);
-a 402 with the details its client reads; its error codes."""
+client reads the reply (its `fromJson`, `canGenerateImage` and 402 handling transcribed type-strict); credits
+priced per pixel (the offline painter priced per megapixel, as chuk bills) and reported in euros at the
+configured rate; its error codes."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ import pytest
 from tests.agent.surfaces.image_apis.conftest import decode, new_tenant, set_budget, space_files
 from tests.conftest import Running, Tenant, start_with_two_tenants
 
-PER_MEGAPIXEL = 0.05
+PER_MEGAPIXEL = 0.05  # USD, as the ledger keeps it
+EUR_PER_USD = 0.5  # a rate no default has, so the conversion shows
 # Seed 003's request bodies, verbatim.
 PRESET_BODY = """{
   "prompt": "A serene mountain landscape at sunset with snow-capped peaks",
@@ -33,7 +35,8 @@ CUSTOM_BODY = """{
 @pytest.fixture(scope="module")
 def priced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     running = start_with_two_tenants(tmp_path_factory.mktemp("chuk"), env={
-        "EASEL_PRICES": json.dumps({"builtin/*": {"per_megapixel": PER_MEGAPIXEL}})})
+        "EASEL_PRICES": json.dumps({"builtin/*": {"per_megapixel": PER_MEGAPIXEL}}),
+        "EASEL_EUR_PER_USD": str(EUR_PER_USD)})
     yield running
     running.server.stop()
 
@@ -52,21 +55,50 @@ def credits(running: Running, tenant: Tenant) -> dict[str, Any]:
 
 
 def cost(width: int, height: int) -> float:
-    return PER_MEGAPIXEL * width * height / 1_000_000
+    """In euros, as chuk's fields say."""
+    return PER_MEGAPIXEL * EUR_PER_USD * width * height / 1_000_000
+
+
+def as_double(value: Any) -> float:
+    """Dart's `value as double` on a decoded JSON value: an int (a number without a fraction) or null throws."""
+    if type(value) is not float:
+        raise TypeError(f"type '{type(value).__name__}' is not a subtype of type 'double' in type cast")
+    return value
+
+
+def as_int(value: Any) -> int:
+    if type(value) is not int:
+        raise TypeError(f"type '{type(value).__name__}' is not a subtype of type 'int'")
+    return value
 
 
 def as_generated_image(reply: dict[str, Any]) -> dict[str, Any]:
-    """What the seed's `GeneratedImage.fromJson` reads, with Dart's types: a double cost, int sizes and seed."""
+    """The seed's `GeneratedImage.fromJson`, with Dart's types: a double cost, int sizes and seed."""
     assert isinstance(reply["image_url"], str)
-    assert all(isinstance(reply[k], int) for k in ("width", "height", "seed"))
-    assert isinstance(reply["billing"]["cost_eur"], float)
-    return {k: reply[k] for k in ("image_url", "width", "height", "seed")} | {"cost": reply["billing"]["cost_eur"]}
+    return {"image_url": reply["image_url"], "width": as_int(reply["width"]), "height": as_int(reply["height"]),
+            "seed": as_int(reply["seed"]), "cost": as_double(reply["billing"]["cost_eur"])}
+
+
+def can_generate_image(running: Running, tenant: Tenant, size: str) -> bool:
+    """The seed's `canGenerateImage`, transcribed: the balance read `as double`, then compared."""
+    balance = as_double(credits(running, tenant)["credits_eur"])
+    estimated = {"square": 0.02, "square_hd": 0.05, "portrait_4_3": 0.04, "landscape_4_3": 0.04,
+                 "portrait_16_9": 0.03, "landscape_16_9": 0.03}.get(size, 0.05)
+    return balance >= estimated
+
+
+def insufficient_credits(error: dict[str, Any]) -> tuple[float, float]:
+    """The seed's 402 handling: `InsufficientCreditsException(required: details['required'] ?? 0.0, ...)`,
+    whose fields are doubles."""
+    details = error.get("details") or {}
+    return as_double(details.get("required", 0.0)), as_double(details.get("available", 0.0))
 
 
 def test_the_documented_bodies_are_priced_by_pixel_count(priced: Running) -> None:
     payer = new_tenant(priced, "chuk-payer")
     set_budget(priced, payer, "1.00")
-    assert credits(priced, payer) == {"credits_eur": 1.0, "spent_eur": 0.0, "unlimited": False, "currency": "USD"}
+    assert credits(priced, payer) == {"credits_eur": 0.5, "spent_eur": 0.0, "unlimited": False, "currency": "EUR"}
+    assert can_generate_image(priced, payer, "landscape_16_9")
     spent = 0.0
     for body, size in ((PRESET_BODY, (1024, 576)), (CUSTOM_BODY, (1920, 1080))):
         r = generate(priced, payer, body)
@@ -75,7 +107,7 @@ def test_the_documented_bodies_are_priced_by_pixel_count(priced: Running) -> Non
         assert (made["width"], made["height"]) == size and made["cost"] == pytest.approx(cost(*size))
         assert decode(httpx.get(made["image_url"]).content).size == size
         spent += made["cost"]
-        assert credits(priced, payer)["credits_eur"] == pytest.approx(1.0 - spent, abs=1e-6)
+        assert credits(priced, payer)["credits_eur"] == pytest.approx(0.5 - spent, abs=1e-6)
     assert r.json()["file_id"] in {f["fileId"] for f in space_files(priced, payer)}
 
 
@@ -88,22 +120,26 @@ def test_short_of_credits_is_402_with_the_details_its_client_reads(priced: Runni
     payer = new_tenant(priced, "chuk-short")
     set_budget(priced, payer, "0.02")
     assert generate(priced, payer, {"prompt": "A small icon", "image_size": "square"}).status_code == 200
-    left = 0.02 - cost(512, 512)
+    left = 0.02 * EUR_PER_USD - cost(512, 512)
+    assert not can_generate_image(priced, payer, "square_hd")
     before = [f["fileId"] for f in space_files(priced, payer)]
     r = generate(priced, payer, {"prompt": "A large poster", "image_size": "square_hd"})
     assert r.status_code == 402
     error = r.json()["error"]
     assert r.json()["success"] is False and error["code"] == "INSUFFICIENT_CREDITS"
-    assert error["details"]["required"] == pytest.approx(cost(1024, 1024))
-    assert error["details"]["available"] == pytest.approx(left, abs=1e-6)
+    required, available = insufficient_credits(error)
+    assert required == pytest.approx(cost(1024, 1024)) and available == pytest.approx(left, abs=1e-6)
     assert [f["fileId"] for f in space_files(priced, payer)] == before
 
 
 def test_an_account_without_a_budget_has_unlimited_credits(easel: Running) -> None:
     tenant = new_tenant(easel, "chuk-unlimited")
-    assert credits(easel, tenant) == {"credits_eur": None, "spent_eur": 0.0, "unlimited": True, "currency": "USD"}
+    assert credits(easel, tenant) == {"credits_eur": 1_000_000.0, "spent_eur": 0.0, "unlimited": True,
+                                      "currency": "EUR"}
+    assert can_generate_image(easel, tenant, "square_hd")
     r = generate(easel, tenant, {"prompt": "A kite", "image_size": "square"})
-    assert r.status_code == 200 and r.json()["billing"] == {"cost_eur": 0.0, "currency": "USD"}
+    assert r.status_code == 200 and r.json()["billing"] == {"cost_eur": 0.0, "currency": "EUR"}
+    assert as_generated_image(r.json())["cost"] == 0.0
 
 
 @pytest.mark.parametrize(("body", "code"), [
