@@ -31,7 +31,7 @@ with SDK(
 
     # Handle response
     print(res.model_dump_json())
-'''
+'''  # noqa: E501 (the seed's line, verbatim)
 # The same SDK with every default: it sends model="auto", quality="auto", size="1024x1024", style="vivid".
 DEFAULTS = '''
 from mka1 import SDK
