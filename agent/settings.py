@@ -25,6 +25,12 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     url_ttl_s: int = Field(3600, ge=10, le=7 * 24 * 3600)
     max_upload_mb: int = Field(25, ge=1, le=1024)
+    # Where file bytes live: file:///path (default: blobs/ under data_dir) or s3://bucket/prefix (AWS_* variables
+    # for credentials and region; EASEL_S3_ENDPOINT_URL for MinIO, R2, Garage, Ceph). EASEL_BLOB_REDIRECT=1 answers
+    # downloads from an object store with a redirect to a short-lived presigned URL instead of streaming them.
+    blob_url: str | None = None
+    s3_endpoint_url: str | None = None
+    blob_redirect: bool = False
 
     chat_model: str = OFFLINE_CHAT_MODEL
     chat_api_base: str | None = None
@@ -64,6 +70,15 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip().startswith("["):
             return [v.strip() for v in value.split(",") if v.strip()]
         return value
+
+    @field_validator("blob_url")
+    @classmethod
+    def _known_blob_store(cls, value: str | None) -> str | None:
+        if value:
+            from easel.spaces.blobs import check_url
+
+            check_url(value)
+        return value or None
 
     @property
     def blob_dir(self) -> Path:

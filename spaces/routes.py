@@ -6,12 +6,13 @@ import base64
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from easel.spaces import uploads
 from easel.spaces.auth import authenticate
 from easel.spaces.errors import EaselError
+from easel.spaces.ranges import parse_range
 from easel.spaces.records import FileRecord, Folder, Workspace
 from easel.spaces.space import Space
 from easel.spaces.web import absolute, json_body, query_int
@@ -141,15 +142,32 @@ async def file_content(request: Request) -> Response:
     else:
         record = await space.file(await _workspace(request), file_id)
     etag = f'"{record.sha256}"'
-    headers = {"ETag": etag, "Cache-Control": "private, max-age=3600",
+    headers = {"ETag": etag, "Cache-Control": "private, max-age=3600", "Accept-Ranges": "bytes",
                "Content-Disposition": f"inline; filename*=UTF-8''{_quote(record.name)}"}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
+    if request.app.state.settings.blob_redirect and (url := await space.presigned_url(record)):
+        return RedirectResponse(url, status_code=302, headers={"Cache-Control": "no-store"})
+    wanted = request.headers.get("range")
+    if wanted and request.headers.get("if-range", etag) == etag:
+        span = parse_range(wanted, record.size_bytes)
+        if span is not None:
+            start, end = span
+            headers["Content-Range"] = f"bytes {start}-{end - 1}/{record.size_bytes}"
+            return _bytes_response(request, space, record, headers, start, end, status=206)
     path = space.blobs.local_path(record.id)
     if path is not None:
         return BlobResponse(path, media_type=record.mime_type, headers=headers, stat_result=None)
-    headers["Content-Length"] = str(record.size_bytes)
-    return StreamingResponse(space.blobs.stream(record.id), media_type=record.mime_type, headers=headers)
+    return _bytes_response(request, space, record, headers, 0, record.size_bytes)
+
+
+def _bytes_response(request: Request, space: Space, record: FileRecord, headers: dict[str, str], start: int,
+                    end: int, *, status: int = 200) -> Response:
+    headers["Content-Length"] = str(end - start)
+    if request.method == "HEAD":
+        return Response(status_code=status, headers=headers, media_type=record.mime_type)
+    return StreamingResponse(space.blobs.stream(record.id, start, end), status_code=status,
+                             media_type=record.mime_type, headers=headers)
 
 
 def _quote(name: str) -> str:

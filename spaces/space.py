@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from easel.spaces import ids, keys
-from easel.spaces.blobs import BlobWriter, LocalBlobStore
+from easel.spaces.blobs import BlobStore, BlobWriter, open_blobs
 from easel.spaces.db import SqliteStore, now_iso
 from easel.spaces.errors import EaselError, not_found
 from easel.spaces.records import Account, ApiKey, Conversation, FileRecord, Folder, Page, Principal, Workspace
@@ -23,6 +23,7 @@ from easel.spaces.signing import UrlSigner
 
 log = logging.getLogger("easel.space")
 WORKSPACE_CACHE = 10_000
+PRESIGN_TTL_S = 300  # a redirect is followed at once; the URL need not outlive that
 
 
 def _encode_cursor(seq: int) -> str:
@@ -57,7 +58,7 @@ MAX_TITLE = 200
 
 
 class Space:
-    def __init__(self, *, store: SqliteStore, blobs: LocalBlobStore, signer: UrlSigner) -> None:
+    def __init__(self, *, store: SqliteStore, blobs: BlobStore, signer: UrlSigner) -> None:
         self.store = store
         self.blobs = blobs
         self.signer = signer
@@ -68,29 +69,26 @@ class Space:
         self._workspaces: dict[str, Workspace] = {}
 
     @classmethod
-    async def open(cls, *, data_dir: Path, secret_key: str | None = None, url_ttl_s: int = 3600) -> Space:
+    async def open(cls, *, data_dir: Path, secret_key: str | None = None, url_ttl_s: int = 3600,
+                   blob_url: str | None = None, s3_endpoint_url: str | None = None) -> Space:
         store = SqliteStore(data_dir / "easel.db")
         await store.open()
         secret = secret_key or await store.set_meta_if_absent("url_secret", secrets.token_hex(32))
-        space = cls(store=store, blobs=LocalBlobStore(data_dir / "blobs"),
-                    signer=UrlSigner(secret=secret.encode(), ttl_s=url_ttl_s))
+        blobs = open_blobs(blob_url, data_dir=data_dir, endpoint_url=s3_endpoint_url)
+        space = cls(store=store, blobs=blobs, signer=UrlSigner(secret=secret.encode(), ttl_s=url_ttl_s))
         await space.recover()
         return space
 
     async def close(self) -> None:
+        await self.blobs.close()
         await self.store.close()
 
     async def recover(self) -> tuple[int, int]:
         """After a crash: drop half-written temporaries and bytes whose row never committed."""
-        tmp = self.blobs.clear_tmp()
-        on_disk = self.blobs.keys()
-        known = await self.store.existing_file_ids(on_disk)
-        orphans = [k for k in on_disk if k not in known]
-        for key in orphans:
-            await self.blobs.delete(key)
+        tmp, orphans = await self.blobs.sweep(self.store.existing_file_ids)
         if tmp or orphans:
-            log.warning("recovered the blob store: %d temporary and %d orphaned blobs removed", tmp, len(orphans))
-        return tmp, len(orphans)
+            log.warning("recovered the blob store: %d temporary and %d orphaned blobs removed", tmp, orphans)
+        return tmp, orphans
 
     # -- identity ---------------------------------------------------------------------------------
     async def authenticate(self, key: str, *, on_behalf_of: str | None = None) -> Principal:
@@ -177,7 +175,7 @@ class Space:
                          metadata: dict[str, Any] | None = None, folder_id: str | None = None) -> FileRecord:
         """Bytes first, durably; then the row. A crash in between leaves only an orphan to sweep."""
         file_id = ids.file_id()
-        sha = await self.blobs.put(file_id, data)
+        sha = await self.blobs.put(file_id, data, mime_type)
         return await self._insert(file_id, workspace_id, name=name, mime_type=mime_type, size=len(data), sha=sha,
                                   width=width, height=height, origin=origin, metadata=metadata or {},
                                   folder_id=folder_id)
@@ -189,7 +187,7 @@ class Space:
     async def commit_upload(self, file_id: str, writer: BlobWriter, workspace_id: str, *, name: str,
                             mime_type: str, width: int | None, height: int | None,
                             folder_id: str | None) -> FileRecord:
-        await writer.commit()
+        await writer.commit(mime_type)
         return await self._insert(file_id, workspace_id, name=name, mime_type=mime_type, size=writer.size,
                                   sha=writer.sha256, width=width, height=height, origin="upload", metadata={},
                                   folder_id=folder_id)
@@ -235,6 +233,10 @@ class Space:
 
     async def read(self, record: FileRecord) -> bytes:
         return await self.blobs.read(record.id)
+
+    async def presigned_url(self, record: FileRecord) -> str | None:
+        """A short-lived URL at the object store itself (None for a local folder), for redirected downloads."""
+        return await self.blobs.presign(record.id, PRESIGN_TTL_S)
 
     def signed_path(self, record: FileRecord) -> str:
         return f"/v1/storage/files/{record.id}/content?{self.signer.query(record.id)}"

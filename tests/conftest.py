@@ -18,6 +18,7 @@ for _name in list(os.environ):
         del os.environ[_name]
 
 from tests.serverproc import EaselServer, parse_fields, run_cli  # noqa: E402
+from tests.services import MotoServer, S3Target  # noqa: E402
 
 
 @pytest.fixture
@@ -85,3 +86,17 @@ def easel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     running = start_with_two_tenants(tmp_path_factory.mktemp("easel"))
     yield running
     running.server.stop()
+
+
+@pytest.fixture(scope="session")
+def moto_s3() -> Iterator[MotoServer]:
+    """An S3 wire-protocol server on loopback for the session (moto's server mode)."""
+    server = MotoServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3(moto_s3: MotoServer) -> S3Target:
+    """A fresh, empty bucket on that server."""
+    return S3Target(moto_s3, moto_s3.bucket())

@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         space = await Space.open(data_dir=settings.data_dir, url_ttl_s=settings.url_ttl_s,
+                                 blob_url=settings.blob_url, s3_endpoint_url=settings.s3_endpoint_url,
                                  secret_key=settings.secret_key.get_secret_value() if settings.secret_key else None)
         boot_key = settings.bootstrap_key.get_secret_value() if settings.bootstrap_key else None
         if (made := await space.bootstrap(boot_key)) is not None:
