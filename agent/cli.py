@@ -98,6 +98,15 @@ def workspaces_create(args: argparse.Namespace) -> None:
     _with_space(args, work)
 
 
+def workspaces_rotate_links(args: argparse.Namespace) -> None:
+    async def work(space: Any) -> None:
+        if not await space.rotate_links(args.workspace):
+            sys.exit(f"easel: no workspace {args.workspace}")
+        print(f"{args.workspace}: every lasting file link made so far stopped working; new ones work")
+
+    _with_space(args, work)
+
+
 def keys_create(args: argparse.Namespace) -> None:
     async def work(space: Any) -> None:
         account_id, workspace_id = await _account_id(space, args.workspace)
@@ -150,6 +159,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("name")
     p.add_argument("--account", help="the account (default: the first one)")
     p.set_defaults(func=workspaces_create)
+    p = ws.add_parser("rotate-links", help="revoke every lasting file link of a workspace (new links work)")
+    p.add_argument("workspace")
+    p.set_defaults(func=workspaces_rotate_links)
     ks = sub.add_parser("keys", help="manage API keys").add_subparsers(dest="action", required=True)
     p = ks.add_parser("create", help="create a key (printed once)")
     p.add_argument("--workspace", help="the workspace the key defaults to (its account is the key's)")

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     # Signs file links. Several nodes must share one; when unset a random one is kept in the store.
     secret_key: SecretStr | None = None
     url_ttl_s: int = Field(3600, ge=10, le=7 * 24 * 3600)
+    # Lasting links (chat completions' Markdown images): 0 means they never expire.
+    link_ttl_s: int = Field(0, ge=0)
     max_upload_mb: int = Field(25, ge=1, le=1024)
     # Where file bytes live: file:///path (default: blobs/ under data_dir) or s3://bucket/prefix (AWS_* variables
     # for credentials and region; EASEL_S3_ENDPOINT_URL for MinIO, R2, Garage, Ceph). EASEL_BLOB_REDIRECT=1 answers

@@ -27,7 +27,8 @@ CREATE TABLE IF NOT EXISTS accounts (
     budget_usd REAL, spent_usd REAL NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS workspaces (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL,
-    account_id TEXT NOT NULL REFERENCES accounts(id), name TEXT NOT NULL, created_at TEXT NOT NULL);
+    account_id TEXT NOT NULL REFERENCES accounts(id), name TEXT NOT NULL, created_at TEXT NOT NULL,
+    link_secret TEXT);
 CREATE INDEX IF NOT EXISTS workspaces_account ON workspaces(account_id, seq);
 CREATE TABLE IF NOT EXISTS api_keys (
     id TEXT PRIMARY KEY, account_id TEXT NOT NULL REFERENCES accounts(id), key_hash TEXT UNIQUE NOT NULL,
@@ -158,6 +159,9 @@ class SqliteStore:
         conn.executescript(SCHEMA)
         _migrate(conn)
         conn.execute("CREATE INDEX IF NOT EXISTS conversations_recent ON conversations(workspace_id, updated_at, id)")
+        # Stores made before workspaces had a link secret (the secret is made on first use).
+        if "link_secret" not in {r["name"] for r in conn.execute("PRAGMA table_info(workspaces)")}:
+            conn.execute("ALTER TABLE workspaces ADD COLUMN link_secret TEXT")
         self._conn = conn
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
@@ -235,6 +239,28 @@ class SqliteStore:
     async def list_workspaces(self, account_id: str) -> list[Workspace]:
         rows = await self._run(self._q, "SELECT * FROM workspaces WHERE account_id=? ORDER BY seq", (account_id,))
         return [_workspace(r) for r in rows]
+
+    async def link_secret(self, workspace_id: str, fresh: str) -> str | None:
+        """The workspace's link secret, set to `fresh` if it has none yet; None for no such workspace."""
+
+        def run() -> str | None:
+            rows = self._q("SELECT link_secret FROM workspaces WHERE id=?", (workspace_id,))
+            if rows and rows[0]["link_secret"] is None:  # a write only the first time (another node may race)
+                self._tx([("UPDATE workspaces SET link_secret=? WHERE id=? AND link_secret IS NULL",
+                           (fresh, workspace_id))])
+                rows = self._q("SELECT link_secret FROM workspaces WHERE id=?", (workspace_id,))
+            return str(rows[0]["link_secret"]) if rows else None
+
+        return await self._run(run)
+
+    async def rotate_link_secret(self, workspace_id: str, fresh: str) -> bool:
+        def run() -> bool:
+            assert self._conn is not None
+            with self._conn:
+                cur = self._conn.execute("UPDATE workspaces SET link_secret=? WHERE id=?", (fresh, workspace_id))
+                return cur.rowcount > 0
+
+        return await self._run(run)
 
     async def create_key(self, key: ApiKey, key_hash: str) -> None:
         await self._run(self._tx, [(
@@ -327,6 +353,11 @@ class SqliteStore:
         args.append(limit)
         rows = await self._run(self._q, sql, tuple(args))
         return [_file(r) for r in rows]
+
+    async def file_by_sha256(self, workspace_id: str, sha256: str) -> FileRecord | None:
+        rows = await self._run(self._q, "SELECT * FROM files WHERE workspace_id=? AND sha256=? ORDER BY seq LIMIT 1",
+                               (workspace_id, sha256))
+        return _file(rows[0]) if rows else None
 
     async def delete_file(self, file_id: str) -> None:
         await self._run(self._tx, [("DELETE FROM files WHERE id=?", (file_id,))])

@@ -134,7 +134,10 @@ async def file_content(request: Request) -> Response:
     space = _space(request)
     file_id = request.path_params["file_id"]
     sig, expires = request.query_params.get("sig"), request.query_params.get("expires")
-    if sig is not None and expires is not None:
+    link = request.query_params.get("link")
+    if link is not None:  # a lasting link (Space.links)
+        record = await space.open_link(file_id, link, request.query_params.get("until"))
+    elif sig is not None and expires is not None:
         space.signer.verify(file_id, expires, sig)
         record = await space.store.get_file(file_id)
         if record is None:

@@ -19,7 +19,7 @@ from easel.spaces.blobs import BlobStore, BlobWriter, open_blobs
 from easel.spaces.db import SqliteStore, now_iso
 from easel.spaces.errors import EaselError, not_found
 from easel.spaces.records import Account, ApiKey, Conversation, FileRecord, Folder, Page, Principal, Workspace
-from easel.spaces.signing import UrlSigner
+from easel.spaces.signing import LinkSigner, UrlSigner
 
 log = logging.getLogger("easel.space")
 WORKSPACE_CACHE = 10_000
@@ -58,10 +58,11 @@ MAX_TITLE = 200
 
 
 class Space:
-    def __init__(self, *, store: SqliteStore, blobs: BlobStore, signer: UrlSigner) -> None:
+    def __init__(self, *, store: SqliteStore, blobs: BlobStore, signer: UrlSigner, link_ttl_s: int = 0) -> None:
         self.store = store
         self.blobs = blobs
         self.signer = signer
+        self.link_ttl_s = link_ttl_s
         # Workspace rows, once read. A workspace never changes owner and is never removed (nothing in the
         # store updates or deletes one), so a row read once stays true; every scoped request then skips a
         # trip to the SQL thread (~0.25 ms, docs/benchmarks.md). Whoever adds renames or deletion must drop
@@ -70,12 +71,13 @@ class Space:
 
     @classmethod
     async def open(cls, *, data_dir: Path, secret_key: str | None = None, url_ttl_s: int = 3600,
-                   blob_url: str | None = None, s3_endpoint_url: str | None = None) -> Space:
+                   blob_url: str | None = None, s3_endpoint_url: str | None = None, link_ttl_s: int = 0) -> Space:
         store = SqliteStore(data_dir / "easel.db")
         await store.open()
         secret = secret_key or await store.set_meta_if_absent("url_secret", secrets.token_hex(32))
         blobs = open_blobs(blob_url, data_dir=data_dir, endpoint_url=s3_endpoint_url)
-        space = cls(store=store, blobs=blobs, signer=UrlSigner(secret=secret.encode(), ttl_s=url_ttl_s))
+        space = cls(store=store, blobs=blobs, signer=UrlSigner(secret=secret.encode(), ttl_s=url_ttl_s),
+                    link_ttl_s=link_ttl_s)
         await space.recover()
         return space
 
@@ -281,3 +283,39 @@ class Space:
     async def delete_conversation(self, conversation: Conversation) -> None:
         """The conversation and its messages; the images made in it stay in the Space."""
         await self.store.delete_conversation(conversation.id)
+
+    # -- lasting links ------------------------------------------------------------------------------
+    async def _link_signer(self, workspace_id: str) -> LinkSigner | None:
+        # Read on every use, never cached: a rotation by another process must kill old links at once.
+        secret = await self.store.link_secret(workspace_id, secrets.token_hex(32))
+        if secret is None:
+            return None
+        return LinkSigner(secret=self.signer.derive("links"), workspace_secret=secret, ttl_s=self.link_ttl_s)
+
+    async def links(self, workspace: Workspace) -> LinkSigner:
+        """The signer of the workspace's lasting links (`lasting_path` uses it)."""
+        signer = await self._link_signer(workspace.id)
+        if signer is None:
+            raise not_found("Workspace not found")
+        return signer
+
+    @staticmethod
+    def lasting_path(links: LinkSigner, record: FileRecord) -> str:
+        return f"/v1/storage/files/{record.id}/content?{links.query(record.id)}"
+
+    async def open_link(self, file_id: str, mac: str, until: str | None) -> FileRecord:
+        """The file a lasting link names, if the link is still good (404 as if absent otherwise)."""
+        record = await self.store.get_file(file_id)
+        signer = await self._link_signer(record.workspace_id) if record else None
+        if record is None or signer is None:
+            raise not_found("File not found")
+        signer.verify(file_id, mac, until)
+        return record
+
+    async def rotate_links(self, workspace_id: str) -> bool:
+        """Every lasting link of the workspace stops working; new ones are made with the new secret."""
+        return await self.store.rotate_link_secret(workspace_id, secrets.token_hex(32))
+
+    async def same_upload(self, workspace: Workspace, sha256: str) -> FileRecord | None:
+        """A file of the workspace with exactly these bytes (a stateless client re-sends its images)."""
+        return await self.store.file_by_sha256(workspace.id, sha256)

@@ -15,14 +15,14 @@ from starlette.routing import Route
 
 from easel.agent.runtime import Runtime
 from easel.agent.settings import Settings
-from easel.agent.surfaces import conversations, image_apis, zarkai
+from easel.agent.surfaces import conversations, image_apis, openai_chat, zarkai
 from easel.agent.surfaces.cors import cors_middleware
 from easel.agent.surfaces.middleware import RateLimitMiddleware
 from easel.spaces import routes as space_routes
 from easel.spaces.errors import EaselError
 from easel.spaces.limits import MemoryLimiter
 from easel.spaces.space import Space
-from easel.spaces.web import error_response
+from easel.spaces.web import error_response, register_error_shape
 
 log = logging.getLogger("easel")
 
@@ -64,6 +64,12 @@ def announce_bootstrap(workspace_id: str, key: str) -> None:
     )
 
 
+SURFACES = (openai_chat,)  # OpenAI-shaped surfaces beside ZarkAI's; each names the paths of its error shape
+for _surface in SURFACES:
+    for _prefix in _surface.ERROR_PATHS:
+        register_error_shape(_prefix, _surface.error_shape)
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
 
@@ -71,6 +77,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         space = await Space.open(data_dir=settings.data_dir, url_ttl_s=settings.url_ttl_s,
                                  blob_url=settings.blob_url, s3_endpoint_url=settings.s3_endpoint_url,
+                                 link_ttl_s=settings.link_ttl_s,
                                  secret_key=settings.secret_key.get_secret_value() if settings.secret_key else None)
         boot_key = settings.bootstrap_key.get_secret_value() if settings.bootstrap_key else None
         if (made := await space.bootstrap(boot_key)) is not None:
@@ -85,8 +92,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await space.close()
 
     app = Starlette(
-        routes=[Route("/healthz", healthz, methods=["GET"]), *space_routes.routes, *zarkai.routes, *image_apis.routes,
-                *conversations.routes],
+        routes=[Route("/healthz", healthz, methods=["GET"]), *space_routes.routes, *zarkai.routes,
+                *image_apis.routes, *conversations.routes, *[r for s in SURFACES for r in s.routes]],
         exception_handlers={EaselError: _easel_error, HTTPException: _http_error, Exception: _unexpected},
         lifespan=lifespan,
         middleware=[*filter(None, [cors_middleware(settings.cors_origins)]),  # outermost: 429s carry CORS too

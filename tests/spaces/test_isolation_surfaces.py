@@ -1,0 +1,70 @@
+"""The isolation matrix on the OpenAI-shaped and MCP surfaces: another account's workspace, files and links
+are 404 or simply invisible, exactly as if they did not exist."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import Running, png_bytes
+
+
+@pytest.fixture(scope="module")
+def bobs(easel: Running) -> dict[str, Any]:
+    """Bob's upload (with its signed link) and an image he made through chat completions (lasting link)."""
+    with easel.client(easel.bob) as c:
+        upload = c.post("/v1/storage/files", files={"file": ("b.png", png_bytes(), "image/png")}).json()
+        made = c.post("/v1/chat/completions", json={
+            "model": "easel", "messages": [{"role": "user", "content": "Create an image of a private garden"}]})
+        assert made.status_code == 200, made.text
+    return {"workspace": easel.bob.workspace_id, "upload": upload["fileId"], "upload_url": upload["url"],
+            "made": made.json()["easel"]["media"][0], "markdown": made.json()["choices"][0]["message"]["content"]}
+
+
+def completion(easel: Running, body: dict[str, Any], **headers: str) -> httpx.Response:
+    return httpx.post(easel.url + "/v1/chat/completions", headers={**easel.alice.headers, **headers},
+                      json={"model": "easel", **body}, timeout=60)
+
+
+def test_chat_completions_hide_another_accounts_workspace_and_files(easel: Running, bobs: dict[str, Any]) -> None:
+    say = [{"role": "user", "content": "Create an image of a cat"}]
+    r = completion(easel, {"messages": say}, **{"X-Easel-Workspace": bobs["workspace"]})
+    assert (r.status_code, r.json()["error"]["code"]) == (404, "not_found")
+    for url in (bobs["upload_url"], bobs["made"]["url"]):  # his links, sent as if they were Alice's images
+        r = completion(easel, {"messages": [{"role": "user", "content": [
+            {"type": "text", "text": "Make it darker"}, {"type": "image_url", "image_url": {"url": url}}]}]})
+        assert (r.status_code, r.json()["error"]["code"]) == (404, "not_found"), r.text
+    # His Markdown replayed as Alice's history: the image is not offered to the model, nor changed.
+    r = completion(easel, {"messages": [{"role": "user", "content": "Create an image of a private garden"},
+                                        {"role": "assistant", "content": bobs["markdown"]},
+                                        {"role": "user", "content": "Make it darker"}]})
+    assert r.status_code == 200, r.text
+    assert all(m["metadata"]["source_file_ids"] == [] for m in r.json()["easel"]["media"])
+    assert bobs["made"]["file_id"] not in r.text.replace(bobs["made"]["url"], "")
+    with easel.client(easel.bob) as c:
+        assert c.get(f"/v1/storage/files/{bobs['made']['file_id']}").status_code == 200
+
+
+def test_a_lasting_link_is_bound_to_its_file_and_workspace_secret_and_may_expire() -> None:
+    from easel.spaces.errors import EaselError
+    from easel.spaces.signing import LinkSigner
+
+    forever = LinkSigner(secret=b"k", workspace_secret="w1")
+    mac = forever.query("file-x").removeprefix("link=")
+    forever.verify("file-x", mac, None, now=10**12)  # no lifetime: good at any time
+    for signer, file_id in ((forever, "file-y"), (LinkSigner(secret=b"k", workspace_secret="w2"), "file-x"),
+                            (LinkSigner(secret=b"other", workspace_secret="w1"), "file-x")):
+        with pytest.raises(EaselError) as err:
+            signer.verify(file_id, mac, None)
+        assert (err.value.status, err.value.code) == (404, "not_found")
+    timed = LinkSigner(secret=b"k", workspace_secret="w1", ttl_s=60)
+    q = dict(p.split("=") for p in timed.query("file-x", now=1000).split("&"))
+    timed.verify("file-x", q["link"], q["until"], now=1059)
+    with pytest.raises(EaselError) as err:
+        timed.verify("file-x", q["link"], q["until"], now=1061)
+    assert (err.value.status, err.value.code) == (410, "expired")
+    with pytest.raises(EaselError) as err:  # the lifetime is signed: it cannot be stretched
+        timed.verify("file-x", q["link"], str(int(q["until"]) + 3600), now=1061)
+    assert err.value.status == 404
