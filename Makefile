@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test gallery bench bench-quick lint clean
+.PHONY: run test gallery screenshots bench bench-quick lint clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Easel needs Python 3.11, found " + sys.version.split()[0])'
@@ -22,6 +22,9 @@ test: $(STAMP)
 
 gallery: $(STAMP)
 	$(BIN)/python bench/gallery.py
+
+screenshots: $(STAMP)
+	SCREENSHOTS_DIR=docs $(BIN)/python -m pytest tests/agent/surfaces/test_playground.py -k screenshots
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

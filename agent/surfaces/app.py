@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from easel.agent.runtime import Runtime
 from easel.agent.settings import Settings
-from easel.agent.surfaces import conversations, image_apis, openai_chat, zarkai
+from easel.agent.surfaces import conversations, image_apis, openai_chat, playground, zarkai
 from easel.agent.surfaces.cors import cors_middleware
 from easel.agent.surfaces.middleware import RateLimitMiddleware
 from easel.spaces import routes as space_routes
@@ -93,7 +93,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     app = Starlette(
         routes=[Route("/healthz", healthz, methods=["GET"]), *space_routes.routes, *zarkai.routes,
-                *image_apis.routes, *conversations.routes, *[r for s in SURFACES for r in s.routes]],
+                *image_apis.routes, *conversations.routes, *[r for s in SURFACES for r in s.routes],
+                *playground.routes],
         exception_handlers={EaselError: _easel_error, HTTPException: _http_error, Exception: _unexpected},
         lifespan=lifespan,
         middleware=[*filter(None, [cors_middleware(settings.cors_origins)]),  # outermost: 429s carry CORS too
