@@ -68,6 +68,8 @@ class EngineResult:
     style: str | None = None
     # Plain sentences the model should read, e.g. that an unknown style was mapped to the nearest one.
     notes: tuple[str, ...] = ()
+    # Tokens the provider reported (text_tokens, image_tokens, output_tokens), where it reports them.
+    usage: dict[str, int] | None = None
 
 
 @dataclass(frozen=True)

@@ -155,23 +155,26 @@ class LitellmImageEngine:
         batches = await _gather_or_cancel(
             [self._batch(job, plan, call, k, call_type) for k in split_batches(job.n, per_call)]
         )
-        images = [image for batch_images, _ in batches for image in batch_images]
-        cost = sum(batch_cost for _, batch_cost in batches)
+        images = [image for batch_images, _, _ in batches for image in batch_images]
+        cost = sum(batch_cost for _, batch_cost, _ in batches)
+        usages = [batch_usage for _, _, batch_usage in batches]
         for _ in range(job.n):
             if len(images) >= job.n:
                 break
-            more, more_cost = await self._batch(
+            more, more_cost, more_usage = await self._batch(
                 job, plan, call, min(job.n - len(images), per_call), call_type
             )
             images.extend(more)
             cost += more_cost
+            usages.append(more_usage)
         return EngineResult(
-            images=tuple(images[: job.n]), model=self.model, cost_usd=cost, style=job.style, notes=plan.notes
+            images=tuple(images[: job.n]), model=self.model, cost_usd=cost, style=job.style, notes=plan.notes,
+            usage=_sum_usage(usages),
         )
 
     async def _batch(
         self, job: ImageJob, plan: CallPlan, call: Callable[[int], Awaitable[Any]], n: int, call_type: str
-    ) -> tuple[list[EngineImage], float]:
+    ) -> tuple[list[EngineImage], float, dict[str, int] | None]:
         response = await self._with_retries(lambda: call(n))
         # Priced before decoding: the call is paid for even if its images then prove unreadable.
         cost = response_cost(
@@ -189,7 +192,7 @@ class LitellmImageEngine:
         )
         if not images:
             raise EaselError(502, "upstream_error", f"{self._label} answered without any image.")
-        return images, cost
+        return images, cost, _usage_of(response)
 
     async def _with_retries(self, attempt: Callable[[], Awaitable[T]]) -> T:
         """Retry 429, 5xx and connection failures with exponential backoff, honouring Retry-After
@@ -317,3 +320,27 @@ async def _gather_or_cancel(coros: list[Coroutine[Any, Any, T]]) -> list[T]:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         raise
+
+
+def _usage_of(response: Any) -> dict[str, int] | None:
+    """The tokens a GPT-image-style provider reports with its images (`usage.input_tokens_details`)."""
+    usage = getattr(response, "usage", None)
+    if usage is None:
+        return None
+
+    def field(obj: Any, name: str) -> int:
+        value = obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+        return int(value) if isinstance(value, int | float) else 0
+
+    details = usage.get("input_tokens_details") if isinstance(usage, dict) else getattr(
+        usage, "input_tokens_details", None)
+    text = field(details, "text_tokens") if details is not None else field(usage, "input_tokens")
+    return {"text_tokens": text, "image_tokens": field(details, "image_tokens") if details is not None else 0,
+            "output_tokens": field(usage, "output_tokens")}
+
+
+def _sum_usage(usages: list[dict[str, int] | None]) -> dict[str, int] | None:
+    reported = [u for u in usages if u is not None]
+    if not reported:
+        return None
+    return {k: sum(u.get(k, 0) for u in reported) for k in ("text_tokens", "image_tokens", "output_tokens")}

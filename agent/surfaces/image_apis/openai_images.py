@@ -1,4 +1,11 @@
-"""OpenAI's Images API: `POST /v1/images/generations` and `POST /v1/images/edits`.
+"""OpenAI's Images API: `POST /v1/images/generations`, `POST /v1/images/edits` and
+`POST /v1/images/variations`.
+
+As OpenAI does, images come back as base64 by default for GPT image models (`gpt-image-*`) and as URLs
+for DALL·E and when no model is named; `response_format` chooses either way. Replies carry OpenAI's
+`usage` (the provider's tokens where the painter reports them; otherwise the prompt's text tokens,
+estimated at four characters a token, and no image tokens) and, for GPT image models, the `size`,
+`quality`, `output_format` and `background` used.
 
 The same path is ZarkAI's direct images endpoint (`{"prompt", "workspace_id", "aspect_ratio"}` → `file_id`,
 `name`, `mime_type`): a body that names a `workspace_id` gets those fields too, beside OpenAI's `created`
@@ -42,7 +49,9 @@ from easel.spaces.web import absolute, openai_shape
 from easel.tools.image_args import ArgumentError, parse_size, ratio_size
 from easel.tools.image_gen import Created
 
-ERROR_PATHS = ("/v1/images/generations", "/v1/images/edits")
+# Every error under /v1/images/ is OpenAI's, 405 and 404 included, except on Zekron's image tokens
+# (`/v1/images/gen-…`, `zekron.py`), whose longer prefix wins.
+ERROR_PATHS = ("/v1/images/",)
 error_shape = openai_shape
 
 MAX_PROMPT = 4000  # what `image_gen` takes; OpenAI's own limits (1000 to 32000) depend on the model
@@ -50,7 +59,7 @@ MAX_EDIT_IMAGES = 16  # OpenAI's limit for GPT image models; an engine may take 
 QUALITIES = ("auto", "low", "medium", "high", "standard", "hd")
 COMMON_FIELDS = frozenset({
     "prompt", "model", "n", "quality", "response_format", "size", "user", "output_format", "background",
-    "stream", "workspace_id", "seed", "negative_prompt"})
+    "stream", "workspace_id", "seed", "negative_prompt", "moderation", "output_compression", "partial_images"})
 
 
 @dataclass(frozen=True)
@@ -68,7 +77,11 @@ class Rules:
 
 GENERATIONS = Rules(api="openai", fields=COMMON_FIELDS | {"style", "aspect_ratio"})
 EDITS = Rules(api="openai",
-              fields=COMMON_FIELDS | {"strength", "images", "file_ids", "mask", "image", "image[]"})
+              fields=COMMON_FIELDS | {"strength", "images", "file_ids", "mask", "image", "image[]",
+                                      "input_fidelity"})
+VARIATIONS = Rules(api="openai", fields=frozenset({"prompt", "model", "n", "response_format", "size", "user",
+                                                   "image", "workspace_id", "seed"}))
+VARIATION_PROMPT = "A variation of this image"
 
 
 @dataclass(frozen=True)
@@ -77,6 +90,11 @@ class Parsed:
     response_format: str
     workspace_id: str | None
     user: str | None
+    gpt_image: bool = False  # a GPT image model was named: its reply fields too
+
+
+def gpt_image_model(model: Any) -> bool:
+    return isinstance(model, str) and model.startswith("gpt-image")
 
 
 def _bad(message: str, param: str, code: str = "invalid_request") -> EaselError:
@@ -180,8 +198,20 @@ def parse(body: Mapping[str, Any], rules: Rules, rt: Runtime) -> Parsed:
         "style": (_choice(body, "style", rules.styles) if rules.styles else _text(body, "style", limit=200)),
     }
     args |= {k: v for k, v in optional.items() if v is not None}
-    return Parsed(args=args, response_format=_choice(body, "response_format", ("url", "b64_json")) or "url",
-                  workspace_id=_text(body, "workspace_id", limit=100), user=_text(body, "user", limit=200))
+    # Accepted as OpenAI takes them. Moderation and input fidelity have no effect on Easel's painters (no
+    # moderation model; edits keep their sources' detail); the compression level is checked, and the
+    # painter's own JPEG/WebP quality is used.
+    _choice(body, "moderation", ("auto", "low"))
+    _choice(body, "input_fidelity", ("high", "low"))
+    _number(body, "output_compression", 0, 100, integer=True)
+    if _number(body, "partial_images", 0, 3, integer=True):
+        raise _bad("Partial images come with streaming, which is not supported here; omit 'partial_images'",
+                   "partial_images")
+    gpt_image = gpt_image_model(body.get("model"))
+    default_format = "b64_json" if gpt_image else "url"
+    return Parsed(args=args, response_format=_choice(body, "response_format", ("url", "b64_json")) or default_format,
+                  workspace_id=_text(body, "workspace_id", limit=100), user=_text(body, "user", limit=200),
+                  gpt_image=gpt_image)
 
 
 async def images_response(request: Request, created: Created, parsed: Parsed) -> dict[str, Any]:
@@ -198,11 +228,26 @@ async def images_response(request: Request, created: Created, parsed: Parsed) ->
         item["revised_prompt"] = f.metadata.get("revised_prompt") or created.job.prompt
         item["file_id"] = f.id
         data.append(item)
-    body: dict[str, Any] = {"created": int(time.time()), "data": data}
+    body: dict[str, Any] = {"created": int(time.time()), "data": data, "usage": usage(created)}
+    if parsed.gpt_image:
+        first = created.files[0]
+        body |= {"size": f"{first.width}x{first.height}", "quality": created.job.quality or "auto",
+                 "output_format": created.job.output_format, "background": created.job.background or "auto"}
     if parsed.workspace_id is not None:
         first = created.files[0]
         body |= {"file_id": first.id, "name": first.name, "mime_type": first.mime_type}
     return body
+
+
+def usage(created: Created) -> dict[str, Any]:
+    """OpenAI's image usage. Painters that report tokens (litellm's, from the provider) give them;
+    otherwise the prompt's text tokens are estimated and no image tokens are counted."""
+    reported = created.result.usage or {}
+    text = int(reported.get("text_tokens", -(-len(created.job.prompt) // 4)))
+    image = int(reported.get("image_tokens", 0))
+    output = int(reported.get("output_tokens", 0))
+    return {"input_tokens": text + image, "output_tokens": output, "total_tokens": text + image + output,
+            "input_tokens_details": {"text_tokens": text, "image_tokens": image}}
 
 
 async def serve_generation(request: Request, rules: Rules) -> Response:
@@ -301,7 +346,33 @@ async def edits(request: Request) -> Response:
     return JSONResponse(await images_response(request, created, parsed))
 
 
+async def variations(request: Request) -> Response:
+    """OpenAI's variations (DALL·E 2's endpoint): one image in, `n` variations out, each an edit of the image
+    with a seed of its own."""
+    principal = await authenticate(request)
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise _bad("Send the image as multipart/form-data with an 'image' part", "image")
+    form = await read_form(request, max_files=1, max_file_bytes=max_upload(request))
+    try:
+        fields, given = _multipart_edit(form)
+        if given.mask is not None:
+            raise _bad("Variations take no mask", "mask")
+        if "prompt" in fields:
+            raise _bad("Unrecognized request argument supplied: prompt", "prompt")
+        parsed = parse({**fields, "prompt": VARIATION_PROMPT}, VARIATIONS, runtime(request))
+        if len(given.images) != 1:
+            raise _bad("Send exactly one 'image' to make variations of", "image")
+        created = await generate(request, with_end_user(principal, parsed.user),
+                                 parsed.args | {"operation": "edit"},
+                                 api=VARIATIONS.api, workspace_id=parsed.workspace_id, sources=given.images,
+                                 accept=PHOTO_IMAGES)
+    finally:
+        await form.close()
+    return JSONResponse(await images_response(request, created, parsed))
+
+
 routes: list[BaseRoute] = [
     Route("/v1/images/generations", generations, methods=["POST"]),
     Route("/v1/images/edits", edits, methods=["POST"]),
+    Route("/v1/images/variations", variations, methods=["POST"]),
 ]

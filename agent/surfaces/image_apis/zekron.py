@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -38,7 +39,7 @@ from easel.spaces.web import absolute, query_int
 
 log = logging.getLogger("easel.zekron")
 
-ERROR_PATHS = ("/v1/generate", "/v1/images/", "/v1/balance", "/v1/generations")
+ERROR_PATHS = ("/v1/generate", "/v1/images/gen-", "/v1/balance", "/v1/generations")  # tokens are gen-…
 MODEL = "zekron-image-1"
 SIZES = ("512x512", "1024x1024", "1024x768", "768x1024")
 DEFAULT_SIZE = "1024x1024"
@@ -158,6 +159,22 @@ async def generate_image(request: Request) -> Response:
     return JSONResponse({"success": True, "data": data, "created_at": record.created_at})
 
 
+class TokenConvertor(Convertor[str]):
+    """Zekron's image tokens are generation ids (`gen-…`): only they reach `image_by_token`, so the rest of
+    /v1/images/ (OpenAI's generations, edits, variations) answers as OpenAI does, 405 included."""
+
+    regex = "gen-[0-9a-f]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("zekron_token", TokenConvertor())
+
+
 async def image_by_token(request: Request) -> Response:
     principal = await authenticate(request)
     record = await _usage(request, principal, request.path_params["token"])
@@ -211,7 +228,7 @@ async def generations(request: Request) -> Response:
 
 routes: list[BaseRoute] = [
     Route("/v1/generate", generate_image, methods=["POST"]),
-    Route("/v1/images/{token}", image_by_token, methods=["GET"]),
+    Route("/v1/images/{token:zekron_token}", image_by_token, methods=["GET"]),
     Route("/v1/balance", balance, methods=["GET"]),
     Route("/v1/generations", generations, methods=["GET"]),
 ]

@@ -18,7 +18,7 @@ CONFIGURE = "configure an image model (EASEL_IMAGE_MODEL) for that."
 CAPABLE = (
     "falling snow, rain, fog, night, black and white, sepia, brightness, contrast, saturation, warmth, "
     "blur, sharpen, invert, vignette, a rainbow, text captions, crop, rotate, flip, resize, autumn colours, "
-    "sunset light, and art styles"
+    "sunset light, variations, and art styles"
 )
 
 
@@ -144,6 +144,8 @@ def _geometry_op(c: str, quotes: list[str]) -> EditOp | None:
 
 
 def _weather_op(c: str, quotes: list[str]) -> EditOp | None:
+    if re.search(r"\bvariation|\bvariant", c):  # reframed and recoloured a little, by the seed
+        return EditOp("variation", _amount(c))
     if re.search(r"\bsnow\w*|\bblizzard|\bwint(er|ry)\b", c):
         return EditOp("snow", _amount(c))
     if re.search(r"\brainbow", c):

@@ -210,3 +210,145 @@ def test_an_exhausted_budget_is_402_and_nothing_is_painted_or_stored(
              files=[("image", ("a.png", png_bytes(), "image/png"))])
     assert r.status_code == 402 and r.json()["error"]["type"] == "invalid_request_error"
     assert len(upstream.image_requests) == sent and ids(space_files(paid, broke)) == stored
+
+
+# -- OpenAI's image guide, run unchanged but for the client's address and key --------------------------------
+GUIDE_GENERATE = '''
+from openai import OpenAI
+import base64
+client = OpenAI()
+
+prompt = """
+A children's book drawing of a veterinarian using a stethoscope to
+listen to the heartbeat of a baby otter.
+"""
+
+result = client.images.generate(
+    model="gpt-image-1",
+    prompt=prompt
+)
+
+image_base64 = result.data[0].b64_json
+image_bytes = base64.b64decode(image_base64)
+
+# Save the image to a file
+with open("otter.png", "wb") as f:
+    f.write(image_bytes)
+'''
+GUIDE_EDIT = '''
+import base64
+from openai import OpenAI
+client = OpenAI()
+
+prompt = """
+Generate a photorealistic image of a gift basket on a white background
+labeled 'Relax & Unwind' with a ribbon and handwriting-like font,
+containing all the items in the reference pictures.
+"""
+
+result = client.images.edit(
+    model="gpt-image-1",
+    image=[
+        open("body-lotion.png", "rb"),
+        open("bath-bomb.png", "rb"),
+        open("incense-kit.png", "rb"),
+        open("soap.png", "rb"),
+    ],
+    prompt=prompt
+)
+
+image_base64 = result.data[0].b64_json
+image_bytes = base64.b64decode(image_base64)
+
+# Save the image to a file
+with open("gift-basket.png", "wb") as f:
+    f.write(image_bytes)
+'''
+
+
+def run_guide(running: Running, tenant: Tenant, code: str, cwd: Path) -> None:
+    import subprocess
+    import sys
+
+    env = {"OPENAI_BASE_URL": running.url + "/v1", "OPENAI_API_KEY": tenant.key, "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_image_guides_generation_quick_start_gets_base64(easel: Running, tenant: Tenant,
+                                                              tmp_path: Path) -> None:
+    run_guide(easel, tenant, GUIDE_GENERATE, tmp_path)
+    assert decode((tmp_path / "otter.png").read_bytes()).size == (1024, 1024)
+
+
+def test_the_image_guides_edit_quick_start_combines_four_images(easel: Running, tenant: Tenant,
+                                                                 tmp_path: Path) -> None:
+    for name, colour in (("body-lotion", "white"), ("bath-bomb", "pink"), ("incense-kit", "brown"),
+                         ("soap", "green")):
+        Image.new("RGB", (256, 256), colour).save(tmp_path / f"{name}.png")
+    run_guide(easel, tenant, GUIDE_EDIT, tmp_path)
+    assert decode((tmp_path / "gift-basket.png").read_bytes()).format == "PNG"
+
+
+def test_the_default_format_follows_the_model_family(client: openai.OpenAI) -> None:
+    gpt = client.images.generate(model="gpt-image-1", prompt="A paper crane", size="256x256")
+    assert gpt.data and gpt.data[0].b64_json and gpt.data[0].url is None
+    assert (gpt.size, gpt.quality, gpt.output_format, gpt.background) == ("256x256", "auto", "png", "auto")
+    assert gpt.usage is not None and gpt.usage.input_tokens == gpt.usage.input_tokens_details.text_tokens > 0
+    dalle = client.images.generate(model="dall-e-3", prompt="A paper crane", size="256x256")
+    assert dalle.data and dalle.data[0].url and dalle.data[0].b64_json is None
+    unnamed = client.images.generate(prompt="A paper crane", size="256x256")
+    assert unnamed.data and unnamed.data[0].url and unnamed.data[0].b64_json is None
+    asked = client.images.generate(model="gpt-image-1", prompt="A paper crane", size="256x256",
+                                   response_format="url")
+    assert asked.data and asked.data[0].url
+
+
+def test_moderation_compression_and_fidelity_are_accepted(client: openai.OpenAI, tenant: Tenant) -> None:
+    res = client.images.generate(model="gpt-image-1", prompt="A lantern", size="256x256", moderation="low",
+                                 output_format="jpeg", output_compression=60)
+    assert res.data and decode(base64.b64decode(res.data[0].b64_json or "")).format == "JPEG"
+    photo = io.BytesIO(png_bytes())
+    edited = client.images.edit(model="gpt-image-1", image=("p.png", photo, "image/png"), prompt="Add snow",
+                                input_fidelity="high")
+    assert edited.data and edited.data[0].b64_json
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.images.generate(model="gpt-image-1", prompt="x", output_compression=101)
+    assert caught.value.body["param"] == "output_compression"  # type: ignore[index]
+
+
+def test_variations_through_the_sdk(client: openai.OpenAI, easel: Running, tenant: Tenant) -> None:
+    before = ids(space_files(easel, tenant))
+    res = client.images.create_variation(image=("p.png", io.BytesIO(png_bytes()), "image/png"), n=2,
+                                         response_format="b64_json")
+    made = [decode(base64.b64decode(d.b64_json or "")) for d in res.data or []]
+    assert len(made) == 2 and made[0].tobytes() != made[1].tobytes()
+    assert made[0].size == decode(png_bytes()).size
+    assert len(ids(space_files(easel, tenant)) - before) == 3  # the source, kept as an upload, and two variations
+    with pytest.raises(openai.APIStatusError) as caught:
+        client.images.create_variation(image=("p.gif", io.BytesIO(b"GIF89a not really"), "image/gif"))
+    assert caught.value.status_code == 415 and caught.value.body["code"] == "invalid_image"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(("method", "path", "status"), [
+    ("GET", "/v1/images/generations", 405), ("GET", "/v1/images/variations", 405),
+    ("PUT", "/v1/images/edits", 405), ("POST", "/v1/images/nothing-here", 404)])
+def test_every_error_under_images_is_openais(easel: Running, tenant: Tenant, method: str, path: str,
+                                              status: int) -> None:
+    r = httpx.request(method, easel.url + path, headers=tenant.headers)
+    assert r.status_code == status
+    assert set(r.json()["error"]) == {"message", "type", "param", "code"}
+
+
+def test_zekron_tokens_keep_zekrons_shape(easel: Running, tenant: Tenant) -> None:
+    r = httpx.get(easel.url + "/v1/images/gen-0123456789abcdef", headers=tenant.headers)
+    assert r.status_code == 404 and r.json()["success"] is False
+
+
+def test_a_providers_usage_is_passed_on(paid: Running, payer: Tenant) -> None:
+    r = post(paid, payer, "/v1/images/generations", json={"model": "gpt-image-1", "prompt": "a kite", "n": 2,
+                                                          "size": "256x256"})
+    assert r.status_code == 200, r.text
+    assert r.json()["usage"] == {"input_tokens": 50, "output_tokens": 544, "total_tokens": 594,
+                                 "input_tokens_details": {"text_tokens": 50, "image_tokens": 0}}
