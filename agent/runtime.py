@@ -63,7 +63,7 @@ class Runtime:
         ledger = Ledger(space.store)
         images = ImageService(make_engine(settings), ledger=ledger, prices=PriceTable.parse(settings.prices))
         return cls(settings=settings, space=space, images=images, tools=ToolRegistry([ImageGenTool(images)]),
-                   chat_model=LitellmChatModel(), ledger=ledger)
+                   chat_model=LitellmChatModel(fast_lane=settings.fast_lane), ledger=ledger)
 
     def start_warming(self) -> None:
         self._warm = asyncio.get_running_loop().create_task(asyncio.to_thread(_prepare_litellm))

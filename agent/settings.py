@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_tool_rounds: int = Field(4, ge=1, le=16)
     chat_timeout_s: float = Field(120.0, gt=0)
+    # OpenAI-wire providers' streams read by Easel itself (agent/brains/openai_wire.py); 0 sends them through
+    # litellm's stream wrapper like every other provider.
+    fast_lane: bool = True
 
     image_model: str = OFFLINE_IMAGE_MODEL
     image_api_base: str | None = None

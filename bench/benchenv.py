@@ -22,7 +22,8 @@ STAMP = VENV / ".installed.json"
 
 
 def wanted() -> list[str]:
-    return [f"litellm[proxy]=={metadata.version('litellm')}", "py-spy>=0.3.14"]
+    # httptools: uvicorn's fast HTTP parser, as Easel's own venv has it, so the proxy is not handicapped.
+    return [f"litellm[proxy]=={metadata.version('litellm')}", "py-spy>=0.3.14", "httptools>=0.6"]
 
 
 def ready() -> bool:

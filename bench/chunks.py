@@ -5,6 +5,9 @@
     openai          the OpenAI SDK's `AsyncStream` (httpx, one pydantic model per chunk)
     litellm         `litellm.acompletion(stream=True)`: the SDK, then litellm's `CustomStreamWrapper`
     litellm, let go the same, emptying the wrapper's list of kept chunks as they pass (what Easel does)
+    easel, litellm lane   Easel's `LitellmChatModel.stream` with the fast lane off: the row above plus
+                    Easel's assembly and repetition guard
+    easel, fast lane      the same with the fast lane on (httpx + orjson, `agent/brains/openai_wire.py`)
 
 Every chat stream through Easel (or litellm's proxy) pays one of the litellm rows for each chunk, so that
 row bounds how many chunks per second one process can pass on, whatever the server around it does.
@@ -68,16 +71,32 @@ async def _litellm(acompletion: Any, port: int, let_go: bool = False) -> int:
     return seen
 
 
+async def _easel(model: Any, port: int) -> int:
+    from easel.agent.brains.model import ModelSettings, TextDelta
+
+    settings = ModelSettings(model=f"openai/{MODEL}", api_base=f"http://127.0.0.1:{port}/v1", api_key="sk-bench")
+    seen = 0
+    async for event in model.stream(settings=settings, messages=[{"role": "user", "content": "hi"}], tools=[],
+                                    tool_choice=None, temperature=0.0, max_tokens=2000):
+        seen += isinstance(event, TextDelta)
+    return seen + 3  # the role, finish and usage chunks are read too
+
+
 async def run(port: int, reps: int = 5) -> dict[str, Any]:
     import litellm
     import openai
 
+    from easel.agent.brains.litellm_model import LitellmChatModel
+
     client = openai.AsyncOpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="sk-bench", max_retries=0)
+    fast = LitellmChatModel(fast_lane=True)
     ways = {
         "raw": lambda: _raw(port),
         "openai": lambda: _openai(client),
         "litellm": lambda: _litellm(litellm.acompletion, port),
         "litellm, let go": lambda: _litellm(litellm.acompletion, port, let_go=True),
+        "easel, litellm lane": lambda: _easel(LitellmChatModel(fast_lane=False), port),
+        "easel, fast lane": lambda: _easel(fast, port),
     }
     out: dict[str, Any] = {}
     for name, way in ways.items():

@@ -83,7 +83,17 @@ class BrokenStream:
     mode: str = "abort"
 
 
-Reply = TextReply | ToolCallReply | ErrorReply | BrokenStream
+@dataclass(frozen=True)
+class HangingStream:
+    """Starts a 200 stream, sends `text` in `chunks_before` fragments, then sends nothing more for `hang_s`
+    (the connection stays open): a provider that stalls mid-answer."""
+
+    text: str = "This answer stalls"
+    chunks_before: int = 2
+    hang_s: float = 30.0
+
+
+Reply = TextReply | ToolCallReply | ErrorReply | BrokenStream | HangingStream
 
 
 class _Abort(Exception):
@@ -265,6 +275,11 @@ class FakeChatUpstream:
         self, reply: Reply, s: _Streamer, body: dict[str, Any], include_usage: bool
     ) -> AsyncIterator[bytes]:
         yield _sse(s.chunk({"role": "assistant", "content": ""}))
+        if isinstance(reply, HangingStream):
+            for piece in split_evenly(reply.text, reply.chunks_before) if reply.chunks_before else ():
+                yield _sse(s.chunk({"content": piece}))
+            await asyncio.sleep(reply.hang_s)
+            return
         if isinstance(reply, BrokenStream):
             for piece in split_evenly(reply.text, reply.chunks_before) if reply.chunks_before else ():
                 yield _sse(s.chunk({"content": piece}))
@@ -293,7 +308,9 @@ class FakeChatUpstream:
         yield _sse("[DONE]")
 
     @staticmethod
-    def _usage(reply: TextReply | ToolCallReply | BrokenStream, body: dict[str, Any]) -> tuple[int, int]:
+    def _usage(
+        reply: TextReply | ToolCallReply | BrokenStream | HangingStream, body: dict[str, Any]
+    ) -> tuple[int, int]:
         explicit = getattr(reply, "usage", None)
         if explicit is not None:
             return explicit
