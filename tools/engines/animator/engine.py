@@ -1,0 +1,111 @@
+"""`builtin/animator-1`: a still (uploaded, generated, or painted first from a prompt) into an MP4 and a poster."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from easel.spaces.errors import EaselError
+
+from .encode import encode_mp4
+from .frames import render
+from .plan import plan_for
+from .scene import describe
+
+MAX_W, MAX_H = 1280, 720
+FPS = 24
+MIN_SECONDS, MAX_SECONDS = 2, 8
+
+
+@dataclass(frozen=True)
+class VideoJob:
+    prompt: str
+    still: bytes  # the picture to animate (PNG, JPEG, WebP); a prompt alone is painted first by the caller
+    seconds: int = 4
+    width: int | None = None  # None: the still's aspect ratio within 1280x720
+    height: int | None = None
+    seed: int = 0
+    motion_bucket_id: int = 127
+    cfg_scale: float = 1.5
+    scene: tuple[str, ...] = ()  # what the painter put in the still, when Easel painted it (sky, water, ...)
+
+
+@dataclass(frozen=True)
+class VideoResult:
+    video: bytes
+    poster: bytes  # PNG of the first frame
+    width: int
+    height: int
+    fps: int
+    frames: int
+    seconds: float
+    model: str
+    notes: tuple[str, ...] = ()
+
+
+def output_size(still: tuple[int, int], width: int | None, height: int | None) -> tuple[int, int]:
+    """Even sides (yuv420p needs them), at most 1280x720 (or 720x1280 for a portrait still)."""
+    sw, sh = still
+    if width and height:
+        w, h = width, height
+    else:
+        box = (MAX_W, MAX_H) if sw >= sh else (MAX_H, MAX_W)
+        k = min(box[0] / sw, box[1] / sh, 1.0 if max(sw, sh) >= 256 else box[0] / sw)
+        w, h = round(sw * k), round(sh * k)
+    if not (64 <= w <= 1280 and 64 <= h <= 1280) or w * h > MAX_W * MAX_H:
+        raise EaselError(400, "invalid_size", f"A video is at most 1280x720 (or 720x1280); {w}x{h} was asked")
+    return w - w % 2, h - h % 2
+
+
+class OfflineAnimator:
+    model = "builtin/animator-1"
+
+    async def animate(self, job: VideoJob) -> VideoResult:
+        return await asyncio.to_thread(self.animate_sync, job)
+
+    def animate_sync(self, job: VideoJob) -> VideoResult:
+        if not MIN_SECONDS <= job.seconds <= MAX_SECONDS:
+            raise EaselError(400, "invalid_request", f"seconds must be {MIN_SECONDS} to {MAX_SECONDS}")
+        try:
+            with Image.open(io.BytesIO(job.still)) as img:
+                rgb = np.asarray(img.convert("RGB"))
+        except Exception as exc:  # Pillow raises many kinds for a bad file; all mean the same here
+            raise EaselError(415, "invalid_image", "The still is not a decodable image") from exc
+        size = output_size((rgb.shape[1], rgb.shape[0]), job.width, job.height)
+        masks = describe(rgb)
+        known = {name: masks[name] is not None or name in job.scene for name in masks}
+        plan = plan_for(job.prompt, motion_bucket_id=job.motion_bucket_id, cfg_scale=job.cfg_scale,
+                        seed=job.seed, scene=known)
+        # Work on the still at the size the camera needs (the frame plus its travel), not at its own.
+        k = max(size[0] / rgb.shape[1], size[1] / rgb.shape[0]) * (1.0 + plan.travel)
+        work = cv2.resize(rgb, (round(rgb.shape[1] * k), round(rgb.shape[0] * k)), interpolation=cv2.INTER_AREA
+                          if k < 1 else cv2.INTER_LINEAR)
+        masks = {n: (cv2.resize(m, (work.shape[1], work.shape[0])) if m is not None else None)
+                 for n, m in masks.items()}
+        frames = job.seconds * FPS
+        poster: list[np.ndarray] = []
+
+        def keep_first(stream):  # type: ignore[no-untyped-def]
+            for i, frame in enumerate(stream):
+                if i == 0:
+                    poster.append(frame)
+                yield frame
+
+        video = encode_mp4(keep_first(render(work, plan, masks, size=size, frames=frames, fps=FPS,
+                                             seed=job.seed)), size=size, fps=FPS)
+        out = io.BytesIO()
+        Image.fromarray(poster[0]).save(out, "PNG")
+        notes = list(plan.notes)
+        moved = [plan.camera.replace("_", " ")] + [name for name, on in (
+            ("falling " + (plan.weather or ""), plan.weather),
+            ("drifting clouds", plan.clouds and masks["sky"] is not None),
+            ("water shimmer", plan.shimmer and masks["water"] is not None),
+            ("flickering lights", plan.lights and masks["city_lights"] is not None)) if on]
+        notes.insert(0, "Offline animation (camera and weather, not generated motion): " + ", ".join(moved) + ".")
+        return VideoResult(video=video, poster=out.getvalue(), width=size[0], height=size[1], fps=FPS,
+                           frames=frames, seconds=float(job.seconds), model=self.model, notes=tuple(notes))
