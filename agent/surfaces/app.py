@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from easel.agent.runtime import Runtime
 from easel.agent.settings import Settings
-from easel.agent.surfaces import conversations, image_apis, openai_chat, playground, zarkai
+from easel.agent.surfaces import conversations, image_apis, openai_chat, playground, responses, zarkai
 from easel.agent.surfaces.cors import cors_middleware
 from easel.agent.surfaces.middleware import RateLimitMiddleware
 from easel.spaces import routes as space_routes
@@ -64,7 +64,7 @@ def announce_bootstrap(workspace_id: str, key: str) -> None:
     )
 
 
-SURFACES = (openai_chat,)  # OpenAI-shaped surfaces beside ZarkAI's; each names the paths of its error shape
+SURFACES = (openai_chat, responses)  # OpenAI-shaped surfaces beside ZarkAI's; each names the paths of its error shape
 for _surface in SURFACES:
     for _prefix in _surface.ERROR_PATHS:
         register_error_shape(_prefix, _surface.error_shape)

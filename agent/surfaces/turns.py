@@ -79,13 +79,14 @@ async def run_turn(rt: Runtime, setup: TurnSetup, emit: Callable[[Event], Awaita
     return done
 
 
-Send = Callable[[str], Awaitable[None]]
+# What a runner sends: a `data:` payload, or {"event": name, "data": payload} for named events.
+Send = Callable[[str | dict[str, str]], Awaitable[None]]
 
 
-async def _pump(run: Callable[[Send], Coroutine[Any, Any, None]]) -> AsyncIterator[str]:
+async def _pump(run: Callable[[Send], Coroutine[Any, Any, None]]) -> AsyncIterator[str | dict[str, str]]:
     """The runner in a task of its own, its output yielded as it comes. When the client leaves, the
     response stops iterating and the runner is cancelled (painting in flight is shielded by the turn)."""
-    queue: asyncio.Queue[str | None] = asyncio.Queue()
+    queue: asyncio.Queue[str | dict[str, str] | None] = asyncio.Queue()
     task = asyncio.get_running_loop().create_task(run(queue.put))
     task.add_done_callback(lambda _: queue.put_nowait(None))
     try:

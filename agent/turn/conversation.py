@@ -53,6 +53,13 @@ def _absorb_request(history: History, request: ChatRequest) -> None:
         history.new.append({**message, **({"file_ids": file_ids} if file_ids else {})})
 
 
+def resumed(conversation_id: str, stored: list[dict[str, Any]]) -> History:
+    """Messages kept earlier (as stored, with their file ids) as the history a new turn starts from."""
+    history = History(conversation_id)
+    _absorb_stored(history, [dict(m) for m in stored[-HISTORY_LIMIT:]])
+    return history
+
+
 async def load(space: Space, workspace: Workspace, request: ChatRequest) -> History:
     if request.conversation_id:
         kept = await space.conversation(workspace, request.conversation_id)

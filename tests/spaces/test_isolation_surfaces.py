@@ -68,3 +68,25 @@ def test_a_lasting_link_is_bound_to_its_file_and_workspace_secret_and_may_expire
     with pytest.raises(EaselError) as err:  # the lifetime is signed: it cannot be stretched
         timed.verify("file-x", q["link"], str(int(q["until"]) + 3600), now=1061)
     assert err.value.status == 404
+
+
+def test_responses_hide_another_accounts_responses_workspace_and_files(easel: Running,
+                                                                      bobs: dict[str, Any]) -> None:
+    made = httpx.post(easel.url + "/v1/responses", headers=easel.bob.headers, timeout=60, json={
+        "model": "easel", "input": "Create an image of a secret map", "tools": [{"type": "image_generation"}]})
+    assert made.status_code == 200, made.text
+
+    def respond(body: dict[str, Any], **headers: str) -> httpx.Response:
+        return httpx.post(easel.url + "/v1/responses", headers={**easel.alice.headers, **headers}, timeout=60,
+                          json={"model": "easel", "tools": [{"type": "image_generation"}], **body})
+
+    tries = [
+        respond({"input": "Make it darker", "previous_response_id": made.json()["id"]}),
+        respond({"input": "hi"}, **{"X-Easel-Workspace": bobs["workspace"]}),
+        respond({"input": [{"role": "user", "content": [{"type": "input_text", "text": "Make it darker"},
+                                                         {"type": "input_image", "file_id": bobs["upload"]}]}]}),
+        respond({"input": [{"role": "user", "content": [{"type": "input_text", "text": "Make it darker"},
+                                                         {"type": "input_image", "image_url": bobs["made"]["url"]}]}]}),
+    ]
+    for r in tries:
+        assert (r.status_code, r.json()["error"]["code"]) == (404, "not_found"), r.text
