@@ -36,6 +36,14 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok", "models_ready": bool(runtime and runtime.warmed)})
 
 
+async def readyz(request: Request) -> Response:
+    # Readiness, for load balancers and orchestrators: 503 until the model libraries are loaded (chat turns
+    # would wait for them), then 200. /healthz stays a liveness check that answers from the first moment.
+    runtime = getattr(request.app.state, "runtime", None)
+    ready = bool(runtime and runtime.warmed)
+    return JSONResponse({"status": "ready" if ready else "starting"}, status_code=200 if ready else 503)
+
+
 async def _easel_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, EaselError)
     return error_response(request, exc)
@@ -92,7 +100,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await space.close()
 
     app = Starlette(
-        routes=[Route("/healthz", healthz, methods=["GET"]), *space_routes.routes, *zarkai.routes,
+        routes=[Route("/healthz", healthz, methods=["GET"]), Route("/readyz", readyz, methods=["GET"]),
+                *space_routes.routes, *zarkai.routes,
                 *image_apis.routes, *conversations.routes, *[r for s in SURFACES for r in s.routes],
                 *playground.routes],
         exception_handlers={EaselError: _easel_error, HTTPException: _http_error, Exception: _unexpected},

@@ -14,7 +14,7 @@ from easel.spaces.errors import EaselError
 from easel.spaces.limits import Limiter, headers
 from easel.spaces.web import error_response
 
-EXEMPT = ("/healthz",)
+EXEMPT = ("/healthz", "/readyz")
 
 
 class RateLimitMiddleware:
