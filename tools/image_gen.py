@@ -25,16 +25,17 @@ STOPWORDS = {"a", "an", "the", "of", "with", "and", "in", "on", "at", "for", "to
              "as", "into", "turn", "apply", "style", "edit", "add", "look", "like", "these", "two", "them", "its"}
 
 
-def slug(prompt: str, *, words: int = 5) -> str:
-    kept = [w for w in re.findall(r"[a-z0-9]+", prompt.lower()) if w not in STOPWORDS][:words]
+def slug(prompt: str, *, words: int = 5, leave_out: frozenset[str] = frozenset()) -> str:
+    kept = [w for w in re.findall(r"[a-z0-9]+", prompt.lower()) if w not in STOPWORDS | leave_out][:words]
     return "-".join(kept) or "image"
 
 
-def file_stem(job: ImageJob, style: str | None) -> str:
-    """A new image is named from its prompt; a changed one after its source and the change, so
-    "photo.png" restyled becomes "photo-pencil-sketch.png"."""
+def file_stem(job: ImageJob, style: str | None, omitted: list[str] | None = None) -> str:
+    """A new image is named from its prompt (less anything the engine left out of it: a name must not
+    claim what the picture lacks); a changed one after its source and the change, so "photo.png"
+    restyled becomes "photo-pencil-sketch.png"."""
     if not job.sources:
-        return slug(job.prompt)
+        return slug(job.prompt, leave_out=frozenset(re.findall(r"[a-z0-9]+", " ".join(omitted or []).lower())))
     source = job.sources[0].name.rsplit(".", 1)[0][:60] or "image"
     change = slug(style, words=3) if style else slug(job.prompt, words=3)
     return f"{source}-{'combined' if job.operation == 'compose' else change}"
@@ -99,13 +100,16 @@ class ImageService:
             "source_file_ids": [s.file_id for s in job.sources],
             "cost_usd": round(result.cost_usd / max(1, len(result.images)), 6),
         }
+        meta.update({k: v for k, v in image.metadata.items() if k not in meta})
         if job.negative_prompt:
             meta["negative_prompt"] = job.negative_prompt
         if result.notes:
             meta["notes"] = list(result.notes)
         data = provenance.embed(image.data, image.mime_type, meta)
         suffix = f"-{index + 1}" if len(result.images) > 1 else ""
-        name = f"{file_stem(job, job.style or result.style)}{suffix}{EXT_FOR_MIME.get(image.mime_type, '.png')}"
+        omitted = image.metadata.get("omitted")
+        stem = file_stem(job, job.style or result.style, omitted if isinstance(omitted, list) else None)
+        name = f"{stem}{suffix}{EXT_FOR_MIME.get(image.mime_type, '.png')}"
         width, height = (image.width, image.height) if image.width else image_size(image.data)
         record = await ctx.space.save_bytes(ctx.workspace.id, name=name, data=data, mime_type=image.mime_type,
                                             width=width, height=height, origin="generated", metadata=meta)
@@ -158,6 +162,10 @@ def describe(created: Created) -> dict[str, Any]:
         content["style"] = created.result.style or created.job.style
     if created.result.notes:
         content["notes"] = list(created.result.notes)
+    first = created.files[0].metadata if created.files else {}
+    for key in ("drawn", "omitted"):  # what the engine says is (and is not) in the picture
+        if isinstance(first.get(key), list):
+            content[key] = first[key]
     return content
 
 

@@ -276,7 +276,13 @@ def describe_result(raw: str) -> str:
     if len(files) > 1:
         made = f"{len(files)} images: " + _join([_describe_file(f) for f in files])
     notes = [_sentence(str(note)) for note in data.get("notes") or [] if str(note).strip()]
-    return " ".join([f"{lead} {made}.", *notes])
+    drawn = [str(d) for d in data.get("drawn") or [] if str(d).strip()]
+    shows = [f"It shows {_join(drawn)}."] if drawn else []
+    omitted = [str(o) for o in data.get("omitted") or [] if str(o).strip()]
+    if omitted and not any(o in " ".join(notes) for o in omitted):  # an engine that listed them without a note
+        notes.append(f"It could not draw {_join(omitted)}, so {'it is' if len(omitted) == 1 else 'they are'} "
+                     "not in the picture.")
+    return " ".join([f"{lead} {made}.", *shows, *notes])
 
 
 def speak(decision: Decision, arguments: dict[str, Any] | None = None) -> str:

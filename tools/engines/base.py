@@ -6,8 +6,9 @@ the Space: saving, provenance and ids are the tool's job (`tools/image_gen.py`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 Operation = Literal["generate", "edit", "style_transfer", "compose"]
 OutputFormat = Literal["png", "jpeg", "webp"]
@@ -58,6 +59,9 @@ class EngineImage:
     height: int
     seed: int | None = None
     revised_prompt: str | None = None
+    # What the engine knows about this picture beyond its pixels, saved with it: e.g. the offline
+    # painter's `drawn` and `omitted` subjects.
+    metadata: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from easel.agent.surfaces.image_apis.common import (
     read_form,
     runtime,
     small_json,
+    with_notes,
 )
 from easel.spaces.auth import authenticate
 from easel.spaces.errors import EaselError
@@ -103,7 +104,7 @@ def _args(fields: dict[str, Any], prompt: str, *, ratio_default: str) -> dict[st
 def _reply(request: Request, created: Created, message: str) -> JSONResponse:
     first = created.files[0]
     return JSONResponse({
-        "success": True, "message": message,
+        "success": True, "message": with_notes(message, created),
         "image_url": absolute(request, runtime(request).space.signed_path(first)),
         "seed": first.metadata.get("seed"), "file_id": first.id})
 

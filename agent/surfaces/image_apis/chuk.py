@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from easel.agent.surfaces.image_apis.common import generate, runtime, small_json
+from easel.agent.surfaces.image_apis.common import engine_notes, generate, runtime, small_json
 from easel.spaces.auth import authenticate
 from easel.spaces.errors import EaselError
 from easel.spaces.records import Principal
@@ -123,7 +123,8 @@ async def generate_image(request: Request) -> Response:
     return JSONResponse({
         "success": True, "image_url": absolute(request, runtime(request).space.signed_path(first)),
         "width": first.width, "height": first.height, "seed": first.metadata.get("seed"),
-        "billing": {"cost_eur": _eur(request, created.cost_usd), "currency": CURRENCY}, "file_id": first.id})
+        "billing": {"cost_eur": _eur(request, created.cost_usd), "currency": CURRENCY}, "file_id": first.id,
+        **({"notes": notes} if (notes := engine_notes(created)) else {})})
 
 
 async def credits(request: Request) -> Response:

@@ -266,3 +266,13 @@ def with_end_user(principal: Principal, user: Any) -> Principal:
     if principal.on_behalf_of or not isinstance(user, str) or not user.strip():
         return principal
     return dataclasses.replace(principal, on_behalf_of=user.strip()[:200])
+
+
+def engine_notes(created: Created) -> list[str]:
+    """What the engine said about the picture (e.g. a subject it could not draw), for replies that carry a
+    message: nothing left out of a picture goes unmentioned."""
+    return [str(note) for note in created.result.notes if str(note).strip()]
+
+
+def with_notes(message: str, created: Created) -> str:
+    return " ".join([message, *engine_notes(created)])

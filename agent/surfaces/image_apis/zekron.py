@@ -26,6 +26,7 @@ from easel.agent.surfaces.image_apis.common import (
     Incoming,
     accept_model,
     decode_base64,
+    engine_notes,
     generate,
     json_with_images,
     money,
@@ -155,7 +156,10 @@ async def generate_image(request: Request) -> Response:
                   "b64_json": base64.b64encode(await rt.space.read(first)).decode(),
                   "mime_type": first.mime_type, "expires_at": _iso(_expires_at(record))},
         "cost": money(created.cost_usd), "remaining_balance": money(balance["balance"]), "file_id": first.id,
+        "revised_prompt": first.metadata.get("revised_prompt") or prompt,
     }
+    if notes := engine_notes(created):
+        data["notes"] = notes
     return JSONResponse({"success": True, "data": data, "created_at": record.created_at})
 
 

@@ -53,12 +53,16 @@ class OfflineEngine:
         base = _base_seed(job)
         transparent = job.background == "transparent" and job.output_format != "jpeg"
 
+        resolved = resolve(job.style, job.prompt) if job.style else None
+        style = resolved.name if resolved else None
+
         def render(seed: int) -> painter.Painted:
-            return painter.generate(job.prompt, job.negative_prompt, w, h, seed, transparent)
+            return painter.generate(job.prompt, job.negative_prompt, w, h, seed, transparent, style)
 
         images, painted = await self._render_all(job, base, render)
         notes = tuple(dict.fromkeys(p.note for p in painted if p.note)) + _background_notes(job, painted)
-        return EngineResult(images=images, model=self.model, notes=notes)
+        notes += (resolved.note,) if resolved and resolved.note else ()
+        return EngineResult(images=images, model=self.model, notes=notes, style=style)
 
     async def edit(self, job: ImageJob) -> EngineResult:
         if job.operation not in ("edit", "style_transfer"):
@@ -160,6 +164,7 @@ def _paint_and_encode(
         height=h,
         seed=seed,
         revised_prompt=painted.description,
+        metadata=painted.metadata,
     ), painted
 
 

@@ -64,7 +64,8 @@ _TIME_WORDS: list[tuple[str, str]] = [
 
 _SUBJECT_WORDS: dict[str, str] = {
     "mountains": r"mountains?|alps|alpine|peaks?|summits?|ridges?|volcano|himalaya\w*|cliffs?",
-    "hills": r"hills?|hillside|valley|countryside|meadows?|fields?|farm\w*|prairie|grassland|rolling",
+    "hills": r"hills?|hillside|valley|countryside|meadows?|fields?|farm\w*|prairie|grassland|rolling|gardens?|"
+    r"parks?|lawns?|savann?ah?|plains|orchard|backyard|yard",
     "water": r"sea|ocean|lake|beach|coast\w*|bay|river|pond|harbou?r|shore|waves?|reflections?|lagoon|"
     r"waterfront",
     "forest": r"forest|trees?|woods|woodland|pines?|jungle|taiga|grove",

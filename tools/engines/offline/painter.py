@@ -6,7 +6,8 @@ is a pure function of its arguments and seed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import cv2
 import numpy as np
@@ -17,11 +18,12 @@ from .diagram_spec import parse_diagram
 from .edit_ops import apply_ops
 from .edit_parse import EditOp
 from .iconset import paint_icons
-from .intent import classify, describe_scene, parse_logo, parse_scene
+from .intent import SceneSpec, classify, describe_scene, parse_logo, parse_scene
 from .logo import paint_logo
-from .scene import paint_scene
+from .scene import paint_cast
 from .style_names import pretty
 from .styles import apply_style
+from .subjects import Cast, read_cast
 
 
 @dataclass(frozen=True)
@@ -30,20 +32,36 @@ class Painted:
     description: str
     opaque_only: bool = False  # True when the picture fills the frame and cannot have a transparent ground
     note: str | None = None  # something the caller should be told, e.g. that the subject was not drawn
+    metadata: dict[str, Any] = field(default_factory=dict)  # drawn and omitted subjects, where they went
 
 
 MIN_GRAPHIC_SIDE = 256  # logos, icons and diagrams are laid out at least this big, then reduced
 
 
-def generate(prompt: str, negative: str | None, w: int, h: int, seed: int, transparent: bool) -> Painted:
+def generate(prompt: str, negative: str | None, w: int, h: int, seed: int, transparent: bool,
+             style: str | None = None) -> Painted:
+    painted = _generate(prompt, negative, w, h, seed, transparent)
+    if style is None:
+        return painted
+    # The style goes over the finished picture, subjects and all, so they share its brushwork.
+    px = painted.pixels
+    rgb = apply_style(np.ascontiguousarray(px[..., :3]), style, 1.0, np.random.default_rng(seed))
+    if rgb.shape[:2] != px.shape[:2]:
+        rgb = cv2.resize(rgb, (px.shape[1], px.shape[0]), interpolation=cv2.INTER_AREA)
+    out = np.dstack([rgb, px[..., 3]]) if px.shape[2] == 4 and style not in ("isometric", "tile-texture") else rgb
+    desc = painted.description.rstrip(".") + f", in the style of {pretty(style)}."
+    return replace(painted, pixels=out, description=desc)
+
+
+def _generate(prompt: str, negative: str | None, w: int, h: int, seed: int, transparent: bool) -> Painted:
     kind = classify(prompt)
     if kind != "scene" and min(w, h) < MIN_GRAPHIC_SIDE:
         # Type and strokes need room: lay the graphic out larger and reduce it (also smoother).
         f = min(MIN_GRAPHIC_SIDE / min(w, h), 4096 / max(w, h))
         if f > 1.0:
-            big = generate(prompt, negative, round(w * f), round(h * f), seed, transparent)
+            big = _generate(prompt, negative, round(w * f), round(h * f), seed, transparent)
             small = cv2.resize(big.pixels, (w, h), interpolation=cv2.INTER_AREA)
-            return Painted(small, big.description, big.opaque_only, big.note)
+            return replace(big, pixels=small)
     if kind == "logo":
         px, desc = paint_logo(parse_logo(prompt), prompt, w, h, transparent, seed)
         return Painted(px, desc)
@@ -53,16 +71,72 @@ def generate(prompt: str, negative: str | None, w: int, h: int, seed: int, trans
     if kind == "diagram":
         px, desc = paint_diagram(parse_diagram(prompt), w, h, transparent, seed)
         return Painted(px, desc)
-    spec = parse_scene(prompt, negative)
-    note = None
+    return _scene(prompt, negative, w, h, seed)
+
+
+def _scene(prompt: str, negative: str | None, w: int, h: int, seed: int) -> Painted:
+    cast = read_cast(prompt, negative)
+    spec = stage_for(parse_scene(prompt, negative), cast)
+    pixels, placed = paint_cast(spec, cast, w, h, np.random.default_rng(seed))
+    drawn = cast.drawn_names
+    notes = []
     if spec.inferred:
-        note = (
-            "The offline engine paints landscapes, cityscapes, logos, icon sets and diagrams; it could not "
-            "draw the subject of this prompt, so it painted a landscape in its mood and colours. "
-            "Configure an image model (EASEL_IMAGE_MODEL) for other subjects."
+        notes.append(
+            "The offline engine paints landscapes, cityscapes, logos, icon sets, diagrams and a few hundred "
+            "everyday subjects; it could not draw the subject of this prompt, so it painted a landscape in its "
+            "mood and colours. Configure an image model (EASEL_IMAGE_MODEL) for other subjects."
         )
-    pixels = paint_scene(spec, w, h, np.random.default_rng(seed))
-    return Painted(pixels, describe_scene(spec), opaque_only=True, note=note)
+    if cast.omitted:
+        notes.append(omission_note(cast.omitted))
+    for want in cast.wanted:
+        if want.drawn < want.count:
+            notes.append(f"It drew {want.drawn} {want.subject.name}s, not {want.count}: a picture holds at most "
+                         f"{want.drawn} of one subject.")
+    description = describe_scene(spec).rstrip(".")
+    if drawn:
+        description += ", with " + join_words(drawn)
+    description += "."
+    if cast.omitted:
+        description += f" Not drawn: {join_words(list(cast.omitted))}."
+    metadata = {"drawn": drawn, "omitted": list(cast.omitted), "layout": [p.as_dict() for p in placed],
+                "horizon": round(_horizon(spec) , 3)}
+    return Painted(pixels, description, opaque_only=True, note=" ".join(notes) or None, metadata=metadata)
+
+
+def omission_note(omitted: tuple[str, ...]) -> str:
+    return (f"The offline painter has no figure for {join_words([repr_word(o) for o in omitted])}, so "
+            f"{'it is' if len(omitted) == 1 else 'they are'} not in the picture.")
+
+
+def repr_word(word: str) -> str:
+    return f"'{word}'"
+
+
+def join_words(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _horizon(spec: SceneSpec) -> float:
+    mirror = "water" in spec.subjects or ("city" in spec.subjects and not spec.subjects & {"hills", "desert", "forest"})
+    return 0.62 if mirror else 0.66
+
+
+def stage_for(spec: SceneSpec, cast: Cast) -> SceneSpec:
+    """Fit the landscape to its cast: boats need water, feet in a water scene need a beach, and a cast
+    named with no landscape gets one that suits it instead of counting as an unknown subject."""
+    places = cast.places()
+    subjects = set(spec.subjects)
+    inferred = spec.inferred
+    if places and inferred:
+        subjects = {"water", "hills"} if "water" in places else {"hills"}
+        if "water" in places and places & {"ground", "bust"}:
+            subjects.add("beach")
+        inferred = False
+    if "water" in places and "water" not in subjects:
+        subjects.add("water")
+    if places & {"ground"} and "water" in subjects:
+        subjects.add("beach")
+    return replace(spec, subjects=frozenset(subjects), inferred=inferred)
 
 
 def style_transfer(rgba: np.ndarray, style: str, strength: float, w: int, h: int, seed: int) -> Painted:

@@ -10,10 +10,12 @@ import numpy as np
 
 from .city import CityStyle, city
 from .colors import RGB, mix
+from .figures import Placed, Stage, place_cast
 from .intent import SceneSpec
 from .land import dunes, far_hills, forest, hills, mountains, shore
 from .raster import bloom, tonemap_u8, vignette
-from .sky import paint_clouds, paint_sky
+from .sky import Sky, paint_clouds, paint_sky
+from .subjects import Cast
 from .water import reflect
 from .weather import fog, rain, snow
 
@@ -29,6 +31,14 @@ _LAND: dict[str, tuple[RGB, RGB, RGB, RGB, RGB, RGB]] = {
 
 def paint_scene(spec: SceneSpec, w: int, h: int, rng: np.random.Generator) -> np.ndarray:
     """Render the scene to a uint8 RGB array."""
+    return paint_cast(spec, Cast(), w, h, rng)[0]
+
+
+def paint_cast(
+    spec: SceneSpec, cast: Cast, w: int, h: int, rng: np.random.Generator
+) -> tuple[np.ndarray, list[Placed]]:
+    """Render the scene with the cast's subjects standing in it (before the weather falls on them).
+    Returns the pixels and where each subject went."""
     canvas = np.zeros((h, w, 3), np.float32)
     emission = np.zeros((h, w, 3), np.float32)
     subjects = spec.subjects
@@ -86,11 +96,24 @@ def paint_scene(spec: SceneSpec, w: int, h: int, rng: np.random.Generator) -> np
             shore(canvas, rng, haze, sand_c)
     else:
         _foreground(canvas, rng, spec, horizon, haze, (meadow_c, forest_c, sand_c), light_x)
+    placed: list[Placed] = []
+    if cast.wanted:
+        stage = _stage(spec, h, horizon, mirror, sky, haze)
+        placed = place_cast(canvas, cast, stage, np.random.default_rng(rng.integers(2**31)))
     _weather(canvas, rng, spec, horizon, haze)
     strength = 1.7 if spec.neon else (1.1 if sky.is_night else 0.6)
     bloom(canvas, emission, (3 * scale, 10 * scale, 32 * scale), strength)
     vignette(canvas, 0.28 if sky.is_night else 0.16)
-    return tonemap_u8(canvas)
+    return tonemap_u8(canvas), placed
+
+
+def _stage(spec: SceneSpec, h: int, horizon: int, mirror: bool, sky: Sky, haze: RGB) -> Stage:
+    """Where the cast may stand: on the beach in front of water, else on the land below the horizon."""
+    hz = horizon / h
+    ground = (0.86, 0.97) if mirror else (hz + 0.3 * (1 - hz), 0.97)
+    water = (hz + 0.08 * (1 - hz), min(0.8, hz + 0.55 * (1 - hz))) if mirror else None
+    light_x = sky.light[0] if sky.light else None
+    return Stage(horizon, ground, water, spec.time, light_x, sky.light_color, haze)
 
 
 def _palette(spec: SceneSpec) -> tuple[RGB, RGB, RGB, RGB, RGB, RGB]:

@@ -178,6 +178,9 @@ def test_concurrent_variants_match_single_renders() -> None:
 
 
 def test_a_subject_it_cannot_draw_is_said_plainly() -> None:
-    res = run(OfflineEngine().generate(gen("a portrait of a purple cat wearing a hat", seed=1)))
-    assert res.notes and "could not draw the subject" in res.notes[0]
+    res = run(OfflineEngine().generate(gen("a portrait of a purple submarine", seed=1)))
+    assert res.notes[0].startswith("The offline engine paints landscapes")
+    assert "could not draw the subject" in res.notes[0]
+    assert "'submarine'" in res.notes[0] and "not in the picture" in res.notes[0]
+    assert res.images[0].metadata["drawn"] == [] and res.images[0].metadata["omitted"] == ["submarine"]
     assert not run(OfflineEngine().generate(gen(seed=1))).notes
