@@ -1,4 +1,5 @@
-"""The `easel` command: serve, and manage workspaces and keys in the store."""
+"""The `easel` command: serve, manage workspaces and keys in the store, and (as a client of a running
+server) chat, files and conversations."""
 
 from __future__ import annotations
 
@@ -136,6 +137,57 @@ def keys_list(args: argparse.Namespace) -> None:
     _with_space(args, work)
 
 
+def _client(command_name: str) -> Callable[[argparse.Namespace], None]:
+    def call(args: argparse.Namespace) -> None:
+        from easel.agent import client_commands
+
+        sys.exit(client_commands.run(getattr(client_commands, command_name), args))
+
+    return call
+
+
+def _client_parsers(sub: Any) -> None:
+    """Commands that talk to a running server over HTTP (EASEL_URL, EASEL_API_KEY), like any client."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--url", help="the server (EASEL_URL, default http://127.0.0.1:8000)")
+    common.add_argument("--workspace", help="workspace id (default: the key's default workspace)")
+    p = sub.add_parser("chat", parents=[common], help="chat with a running server; images are saved to --out")
+    p.add_argument("message")
+    p.add_argument("--file", action="append", metavar="PATH", help="attach an image (repeatable)")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--continue", dest="continue_", action="store_true",
+                       help="continue the workspace's most recent conversation")
+    which.add_argument("--conversation", metavar="ID", help="continue this conversation")
+    p.add_argument("--out", default=".", help="folder for the images made (default: .)")
+    p.set_defaults(func=_client("chat"))
+    files = sub.add_parser("files", help="files in the Space").add_subparsers(dest="action", required=True)
+    p = files.add_parser("upload", parents=[common], help="upload files")
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--folder", help="folder id")
+    p.set_defaults(func=_client("files_upload"))
+    p = files.add_parser("list", parents=[common], help="list files, newest first")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--cursor")
+    p.add_argument("--folder", help="folder id")
+    p.set_defaults(func=_client("files_list"))
+    p = files.add_parser("download", parents=[common], help="download a file")
+    p.add_argument("file_id")
+    p.add_argument("-o", "--output", help="file or folder to write (default: its own name here)")
+    p.set_defaults(func=_client("files_download"))
+    p = files.add_parser("rm", parents=[common], help="delete files")
+    p.add_argument("file_ids", nargs="+")
+    p.set_defaults(func=_client("files_rm"))
+    convs = sub.add_parser("conversations", help="conversations kept by the server").add_subparsers(
+        dest="action", required=True)
+    p = convs.add_parser("list", parents=[common], help="list conversations, newest activity first")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--cursor")
+    p.set_defaults(func=_client("conversations_list"))
+    p = convs.add_parser("show", parents=[common], help="print a conversation")
+    p.add_argument("conversation_id")
+    p.set_defaults(func=_client("conversations_show"))
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="easel", description="Easel, a conversational image server")
     root.add_argument("--data-dir", help="where the store lives (EASEL_DATA_DIR, default ./.easel)")
@@ -171,6 +223,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("key_id")
     p.set_defaults(func=keys_revoke)
     ks.add_parser("list", help="list keys (never the keys themselves)").set_defaults(func=keys_list)
+    _client_parsers(sub)
     return root
 
 
