@@ -27,6 +27,7 @@ class Progress:
         self.lock = threading.Lock()
         self.calls: dict[str, dict[str, Any]] = {}
         self.live: str | None = None  # the call the spinner shows
+        self.drawn = False  # the spinner's line is on the screen
         self.at_line_start = True
         self.after_line = False  # a line of our own was just printed: the text's next paragraph break is moot
         self._stop = threading.Event()
@@ -101,12 +102,14 @@ class Progress:
                 self.err.write(f"\r\x1b[K{FRAMES[frame % len(FRAMES)]} {call['tool']} {label}{call['what']}"
                                f" {elapsed:.1f} s")
                 self.err.flush()
+                self.drawn = True
                 frame += 1
 
     def _clear_spinner(self) -> None:
-        if self.interactive and self._thread is not None:
+        if self.drawn:
             self.err.write("\r\x1b[K")
             self.err.flush()
+            self.drawn = False
 
     def close(self) -> None:
         self._stop.set()

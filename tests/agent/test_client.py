@@ -171,6 +171,10 @@ def test_on_a_terminal_a_spinner_shows_elapsed_time(slow: EaselServer, tmp_path:
     assert frames, text  # the spinner redrew its line with the time so far
     assert re.search(r"✓ image_gen made “a red kite” in \d+\.\d s", text)
     assert re.search(r"saved \S+\.png", text) and text.startswith("Creating a red kite")
+    # The reply's closing words, written after the spinner stopped, stand whole on their line.
+    lines = [line.removesuffix("\r") for line in text.split("\n")]  # the terminal ends lines with \r\n
+    (closing,) = [line for line in lines if line.endswith("Tell me if you'd like any changes.")]
+    assert closing.startswith("I created ") and "\x1b" not in closing and "\r" not in closing
     assert httpx.get(slow.base_url + "/healthz").status_code == 200
 
 
