@@ -188,6 +188,19 @@ def _client_parsers(sub: Any) -> None:
     p.set_defaults(func=_client("conversations_show"))
 
 
+def mcp(args: argparse.Namespace) -> None:
+    import os
+
+    from easel.agent.surfaces import mcp_stdio
+
+    if not args.stdio:
+        sys.exit("easel mcp: only --stdio is offered here; `easel serve` serves MCP over HTTP at /mcp")
+    key = args.key or os.environ.get("EASEL_API_KEY")
+    if not key:
+        sys.exit("easel mcp: give the server's API key with --key or EASEL_API_KEY")
+    mcp_stdio.run(args.url, key)
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="easel", description="Easel, a conversational image server")
     root.add_argument("--data-dir", help="where the store lives (EASEL_DATA_DIR, default ./.easel)")
@@ -224,6 +237,13 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=keys_revoke)
     ks.add_parser("list", help="list keys (never the keys themselves)").set_defaults(func=keys_list)
     _client_parsers(sub)
+
+
+    p = sub.add_parser("mcp", help="an MCP server on stdin/stdout that forwards to an Easel server's /mcp")
+    p.add_argument("--stdio", action="store_true", help="speak MCP on stdin/stdout (for desktop assistants)")
+    p.add_argument("--url", default="http://127.0.0.1:8000/mcp", help="the server's MCP endpoint")
+    p.add_argument("--key", help="the API key (or EASEL_API_KEY)")
+    p.set_defaults(func=mcp)
     return root
 
 

@@ -15,7 +15,15 @@ from starlette.routing import Route
 
 from easel.agent.runtime import Runtime
 from easel.agent.settings import Settings
-from easel.agent.surfaces import conversations, image_apis, openai_chat, playground, responses, zarkai
+from easel.agent.surfaces import (
+    conversations,
+    image_apis,
+    mcp_surface,
+    openai_chat,
+    playground,
+    responses,
+    zarkai,
+)
 from easel.agent.surfaces.cors import cors_middleware
 from easel.agent.surfaces.middleware import RateLimitMiddleware
 from easel.spaces import routes as space_routes
@@ -94,7 +102,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.runtime = runtime = Runtime.build(settings, space)
         runtime.start_warming()
         try:
-            yield
+            async with mcp_surface.running(app.state):
+                yield
         finally:
             await runtime.background.drain(settings.shutdown_grace_s)
             await space.close()
@@ -103,7 +112,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[Route("/healthz", healthz, methods=["GET"]), Route("/readyz", readyz, methods=["GET"]),
                 *space_routes.routes, *zarkai.routes,
                 *image_apis.routes, *conversations.routes, *[r for s in SURFACES for r in s.routes],
-                *playground.routes],
+                *mcp_surface.routes, *playground.routes],
         exception_handlers={EaselError: _easel_error, HTTPException: _http_error, Exception: _unexpected},
         lifespan=lifespan,
         middleware=[*filter(None, [cors_middleware(settings.cors_origins)]),  # outermost: 429s carry CORS too

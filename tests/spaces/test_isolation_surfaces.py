@@ -3,6 +3,7 @@ are 404 or simply invisible, exactly as if they did not exist."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -90,3 +91,42 @@ def test_responses_hide_another_accounts_responses_workspace_and_files(easel: Ru
     ]
     for r in tries:
         assert (r.status_code, r.json()["error"]["code"]) == (404, "not_found"), r.text
+
+
+def test_mcp_hides_another_accounts_files_and_workspace(easel: Running, bobs: dict[str, Any]) -> None:
+    import anyio
+    from mcp import Client
+    from mcp.client.streamable_http import streamable_http_client
+    from mcp.shared._httpx_utils import create_mcp_http_client
+    from mcp.shared.exceptions import MCPError
+
+    his = [bobs["upload"], bobs["made"]["file_id"]]
+
+    async def as_alice(**headers: str) -> list[Any]:
+        http = create_mcp_http_client(headers={"Authorization": f"Bearer {easel.alice.key}", **headers})
+        async with http, Client(streamable_http_client(easel.url + "/mcp", http_client=http)) as client:
+            seen: list[Any] = [await client.call_tool("get_file", {"file_id": f}) for f in his]
+            seen.append(await client.call_tool("image_gen", {"prompt": "Make it darker", "source_file_ids": his[:1]}))
+            seen.append(await client.call_tool("list_files", {"limit": 100}))
+            seen.append(await client.list_resources())
+            for f in his:
+                with pytest.raises(MCPError) as err:
+                    await client.read_resource(f"easel://files/{f}")
+                seen.append(err.value.code)
+            return seen
+
+    got_upload, got_made, edit, listed, resources, *codes = anyio.run(as_alice)
+    assert got_upload.is_error and got_made.is_error and "not found" in got_upload.content[0].text.lower()
+    assert edit.is_error and "not all images in this workspace" in edit.content[0].text
+    assert not set(his) & {f["file_id"] for f in json.loads(listed.content[0].text)["files"]}
+    assert not set(his) & {str(r.uri).removeprefix("easel://files/") for r in resources.resources}
+    assert codes == [-32002, -32002]
+
+    async def in_his_workspace() -> Any:
+        http = create_mcp_http_client(headers={"Authorization": f"Bearer {easel.alice.key}",
+                                               "X-Easel-Workspace": bobs["workspace"]})
+        async with http, Client(streamable_http_client(easel.url + "/mcp", http_client=http)) as client:
+            return await client.call_tool("list_files", {})
+
+    listing = anyio.run(in_his_workspace)
+    assert listing.is_error and listing.content[0].text == "Workspace not found (not_found)"
