@@ -46,7 +46,7 @@ def _with_space(args: argparse.Namespace, work: Callable[[Any], Awaitable[None]]
     settings = _settings(args)
 
     async def run() -> None:
-        space = await Space.open(data_dir=settings.data_dir)
+        space = await Space.open(data_dir=settings.data_dir, database_url=settings.store_url)
         try:
             await work(space)
         finally:

@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
     data_dir: Path = Path("./.easel")
+    # sqlite:///path (default: easel.db under data_dir) or postgresql://user:pass@host/db.
+    database_url: str | None = None
+    workers: int = Field(1, ge=1, le=64)
     bootstrap_key: SecretStr | None = None
     # Base of the URLs handed to clients; defaults to the address each request came in on.
     public_url: str | None = None
@@ -84,6 +87,21 @@ class Settings(BaseSettings):
 
             check_url(value)
         return value or None
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str | None) -> str | None:
+        if value:
+            from easel.spaces.engine import check_url
+
+            check_url(value)  # a DatabaseUrlError (a ValueError) names what is wrong, never the password
+        return value or None
+
+    @property
+    def store_url(self) -> str:
+        from easel.spaces.engine import default_url
+
+        return self.database_url or default_url(self.data_dir)
 
     @property
     def blob_dir(self) -> Path:

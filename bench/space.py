@@ -119,11 +119,12 @@ async def seed(easel: Easel, count: int) -> float:
     with their blobs written beside; much faster than uploading them, and the rows are the same."""
     from easel.spaces import ids
     from easel.spaces.blobs import LocalBlobStore
-    from easel.spaces.db import SqliteStore, now_iso
+    from easel.spaces.db import Store, now_iso
+    from easel.spaces.engine import default_url
     from easel.spaces.records import FileRecord
 
     started = time.perf_counter()
-    store = SqliteStore(easel.data_dir / "easel.db")
+    store = Store(default_url(easel.data_dir))
     blobs = LocalBlobStore(easel.data_dir / "blobs")
     tiny = noise_png(300)
     await store.open()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from easel.spaces import ids
-from easel.spaces.db import SqliteStore, now_iso
+from easel.spaces.db import Store, now_iso
 from easel.spaces.errors import EaselError
 from easel.spaces.records import Principal, UsageRecord
 
 
 class Ledger:
-    def __init__(self, store: SqliteStore) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
 
     async def ensure_affordable(self, principal: Principal, estimate_usd: float | None) -> None:

@@ -16,7 +16,8 @@ from typing import Any
 
 from easel.spaces import ids, keys
 from easel.spaces.blobs import BlobStore, BlobWriter, open_blobs
-from easel.spaces.db import SqliteStore, now_iso
+from easel.spaces.db import Store, now_iso
+from easel.spaces.engine import default_url
 from easel.spaces.errors import EaselError, not_found
 from easel.spaces.records import Account, ApiKey, Conversation, FileRecord, Folder, Page, Principal, Workspace
 from easel.spaces.signing import LinkSigner, UrlSigner
@@ -58,7 +59,7 @@ MAX_TITLE = 200
 
 
 class Space:
-    def __init__(self, *, store: SqliteStore, blobs: BlobStore, signer: UrlSigner, link_ttl_s: int = 0) -> None:
+    def __init__(self, *, store: Store, blobs: BlobStore, signer: UrlSigner, link_ttl_s: int = 0) -> None:
         self.store = store
         self.blobs = blobs
         self.signer = signer
@@ -70,9 +71,11 @@ class Space:
         self._workspaces: dict[str, Workspace] = {}
 
     @classmethod
-    async def open(cls, *, data_dir: Path, secret_key: str | None = None, url_ttl_s: int = 3600,
-                   blob_url: str | None = None, s3_endpoint_url: str | None = None, link_ttl_s: int = 0) -> Space:
-        store = SqliteStore(data_dir / "easel.db")
+    async def open(cls, *, data_dir: Path, database_url: str | None = None, secret_key: str | None = None,
+                   url_ttl_s: int = 3600, blob_url: str | None = None, s3_endpoint_url: str | None = None,
+                   link_ttl_s: int = 0) -> Space:
+        """Opens (and migrates) the store at `database_url`, by default SQLite under `data_dir`."""
+        store = Store(database_url or default_url(data_dir))
         await store.open()
         secret = secret_key or await store.set_meta_if_absent("url_secret", secrets.token_hex(32))
         blobs = open_blobs(blob_url, data_dir=data_dir, endpoint_url=s3_endpoint_url)
@@ -125,12 +128,17 @@ class Space:
         return record, secret
 
     async def bootstrap(self, key: str | None) -> tuple[Workspace, str] | None:
-        """On the very first start, an account, a workspace and a key, so a newcomer can call at once."""
-        if await self.store.count_accounts():
+        """On the very first start, an account, a workspace and a key, so a newcomer can call at once.
+
+        However many processes call this at the same moment on an empty store, exactly one gets them."""
+        secret = key or keys.new_key()
+        created = now_iso()
+        account = Account(id=ids.short_id("acct"), name="default", created_at=created)
+        workspace = Workspace(id=ids.short_id("wks"), account_id=account.id, name="default", created_at=created)
+        record = ApiKey(id=ids.short_id("key"), account_id=account.id, prefix=keys.display_prefix(secret),
+                        name="default", created_at=created, default_workspace_id=workspace.id)
+        if not await self.store.bootstrap(account, workspace, record, keys.hash_key(secret)):
             return None
-        account = await self.create_account("default")
-        workspace = await self.create_workspace(account.id, "default")
-        _, secret = await self.create_key(account.id, workspace_id=workspace.id, secret=key)
         return workspace, secret
 
     # -- workspaces and folders ---------------------------------------------------------------------

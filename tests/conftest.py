@@ -17,6 +17,7 @@ for _name in list(os.environ):
     if _name.endswith("_API_KEY") or _name.startswith("EASEL_"):
         del os.environ[_name]
 
+from tests.backends import BACKENDS, Backend, ServicePool  # noqa: E402
 from tests.serverproc import EaselServer, parse_fields, run_cli  # noqa: E402
 from tests.services import MotoServer, S3Target  # noqa: E402
 
@@ -24,6 +25,19 @@ from tests.services import MotoServer, S3Target  # noqa: E402
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def service_pool() -> Iterator[ServicePool]:
+    pool = ServicePool()
+    yield pool
+    pool.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest, service_pool: ServicePool) -> Backend:
+    """Each backend set in turn, with fresh resources (a database of its own on "services")."""
+    return service_pool.backend(request.param)
 
 
 def png_bytes(size: tuple[int, int] = (64, 48), color: tuple[int, int, int] = (200, 30, 30)) -> bytes:

@@ -91,7 +91,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        space = await Space.open(data_dir=settings.data_dir, url_ttl_s=settings.url_ttl_s,
+        space = await Space.open(data_dir=settings.data_dir, database_url=settings.store_url,
+                                 url_ttl_s=settings.url_ttl_s,
                                  blob_url=settings.blob_url, s3_endpoint_url=settings.s3_endpoint_url,
                                  link_ttl_s=settings.link_ttl_s,
                                  secret_key=settings.secret_key.get_secret_value() if settings.secret_key else None)

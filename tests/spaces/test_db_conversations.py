@@ -1,17 +1,19 @@
 """Conversation rows in the store: titles, thread lengths and last images, also for a store written before
-conversations had them (its columns are added and filled from the messages on open)."""
+conversations had them (migration 0002 adds the columns and fills them from the messages)."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
+import shutil
 from pathlib import Path
 
 import pytest
 
-from easel.spaces.db import SqliteStore, thread_length, title_from
+from easel.spaces.db import Store, thread_length, title_from
+from easel.spaces.engine import default_url
 
 pytestmark = pytest.mark.anyio
+FIXTURE = Path(__file__).parent / "fixtures" / "store_0_1"
 
 TURN = [
     {"role": "user", "content": "  Paint   a fox\nin snow ", "file_ids": ["file-up"]},
@@ -37,41 +39,28 @@ def test_title_is_the_first_user_message_on_one_line() -> None:
 
 
 async def test_a_store_from_before_titles_gets_them_on_open(tmp_path: Path) -> None:
-    path = tmp_path / "easel.db"
-    old = sqlite3.connect(path)
-    old.executescript("""
-        CREATE TABLE workspaces (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL,
-            account_id TEXT NOT NULL, name TEXT NOT NULL, created_at TEXT NOT NULL);
-        CREATE TABLE conversations (id TEXT PRIMARY KEY, workspace_id TEXT NOT NULL REFERENCES workspaces(id),
-            created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
-        CREATE TABLE conversation_messages (seq INTEGER PRIMARY KEY AUTOINCREMENT,
-            conversation_id TEXT NOT NULL REFERENCES conversations(id), message TEXT NOT NULL,
-            created_at TEXT NOT NULL);
-        INSERT INTO workspaces(id, account_id, name, created_at) VALUES ('wks-1', 'acct-1', 'w', 't');
-        INSERT INTO conversations VALUES ('conv-1', 'wks-1', '2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z');
-    """)
-    old.executemany("INSERT INTO conversation_messages(conversation_id, message, created_at) VALUES (?,?,?)",
-                    [("conv-1", json.dumps(m), "t") for m in TURN + TURN])
-    old.commit()
-    old.close()
-    store = SqliteStore(path)
+    """Release 0.1's store (tests/spaces/fixtures) has conversations without titles: migration 0002 fills them."""
+    shutil.copytree(FIXTURE, tmp_path, dirs_exist_ok=True)
+    url = default_url(tmp_path)
+    store = Store(url)
     await store.open()
     try:
-        found = await store.get_conversation("conv-1")
+        found = await store.get_conversation("conv-legacy1")
         assert found is not None
-        assert (found.title, found.message_count, found.last_file_id) == ("Paint a fox in snow", 4, "file-made")
-        assert found.updated_at == "2026-01-02T00:00:00Z"
-        await store.append_conversation("conv-1", "wks-1", TURN[:1])
-        after = await store.get_conversation("conv-1")
-        assert after is not None and (after.message_count, after.last_file_id) == (5, "file-up")
-        assert len(await store.conversation_messages("conv-1")) == 9
-        assert len(await store.conversation_messages("conv-1", limit=3)) == 3
+        assert (found.title, found.message_count) == ("paint a red square", 3)
+        assert found.last_file_id == json.loads((FIXTURE / "expected.json").read_text())["files"][0]
+        await store.append_conversation("conv-legacy1", found.workspace_id, TURN)
+        after = await store.get_conversation("conv-legacy1")
+        assert after is not None and (after.message_count, after.last_file_id) == (5, "file-made")
+        assert after.title == "paint a red square"
+        assert len(await store.conversation_messages("conv-legacy1")) == 7
+        assert len(await store.conversation_messages("conv-legacy1", limit=3)) == 3
     finally:
         await store.close()
-    reopened = SqliteStore(path)  # a second open finds the columns there and changes nothing
+    reopened = Store(url)  # a second open finds the store at head and changes nothing
     await reopened.open()
     try:
-        again = await reopened.get_conversation("conv-1")
+        again = await reopened.get_conversation("conv-legacy1")
         assert again is not None and again.message_count == 5
     finally:
         await reopened.close()

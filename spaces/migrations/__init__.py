@@ -1,0 +1,1 @@
+"""Versioned schema migrations (Alembic), shipped inside the package and run at start by spaces.migrate."""

@@ -1,0 +1,76 @@
+"""The backend sets the suites run against, and the services behind them.
+
+"embedded" is the default a plain `make run` uses: SQLite and a local folder, no services. "services" is a
+deployment's: PostgreSQL now (more, such as an object store and Redis, join by adding their variables to
+`Backend.env`). Every server or Space a test makes on "services" gets a database of its own, made with a
+unique name and dropped when the run ends, so parallel runs never collide.
+
+Where a service is unreachable its tests skip with the reason; under CI (CI=true) they fail instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import dataclass, field
+
+import pytest
+
+from easel.spaces.engine import create_database, drop_database, redacted
+
+EMBEDDED, SERVICES = "embedded", "services"
+BACKENDS = [EMBEDDED, SERVICES]
+# Read before conftest clears EASEL_* from the environment.
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@dataclass(frozen=True)
+class Backend:
+    """One backend set: `env` is what tests/serverproc.py passes to `easel serve` (and the CLI)."""
+
+    name: str
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def database_url(self) -> str | None:
+        return self.env.get("EASEL_DATABASE_URL")
+
+
+class ServicePool:
+    """Makes fresh resources on the shared services, one set per server or Space; drops them all at close."""
+
+    def __init__(self) -> None:
+        self._databases: list[str] = []
+        self._probed = False
+        self._reason: str | None = None
+
+    def unavailable(self) -> str | None:
+        """Why the services backend cannot run here, or None."""
+        if not self._probed:
+            self._probed = True
+            try:
+                asyncio.run(drop_database(asyncio.run(create_database(POSTGRES_URL, "easel_probe"))))
+            except Exception as exc:  # noqa: BLE001 - any failure to reach the server is the reason to report
+                self._reason = f"PostgreSQL at {redacted(POSTGRES_URL)} unreachable: {type(exc).__name__}: {exc}"
+        return self._reason
+
+    def require(self) -> None:
+        reason = self.unavailable()
+        if reason is None:
+            return
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"services backend required under CI: {reason}")
+        pytest.skip(f"services backend: {reason}")
+
+    def backend(self, name: str) -> Backend:
+        if name == EMBEDDED:
+            return Backend(EMBEDDED)
+        self.require()
+        url = asyncio.run(create_database(POSTGRES_URL, "easel_test"))
+        self._databases.append(url)
+        return Backend(SERVICES, {"EASEL_DATABASE_URL": url})
+
+    def close(self) -> None:
+        for url in self._databases:
+            asyncio.run(drop_database(url))
+        self._databases.clear()
