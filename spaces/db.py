@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from easel.spaces.db_conversations import ConversationQueries, last_file, thread_length, title_from
 from easel.spaces.engine import BEGIN, make_engine
 from easel.spaces.migrate import migrate
-from easel.spaces.db_conversations import ConversationQueries, last_file, thread_length, title_from
 from easel.spaces.records import Account, ApiKey, FileRecord, Folder, UsageRecord, Workspace, now_iso
 from easel.spaces.tables import (
     accounts,
