@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from easel.spaces.db_conversations import ConversationQueries, last_file, thread_length, title_from
 from easel.spaces.engine import BEGIN, make_engine
-from easel.spaces.migrate import migrate
+from easel.spaces.migrate import current, migrate
 from easel.spaces.records import Account, ApiKey, FileRecord, Folder, UsageRecord, Workspace, now_iso
 from easel.spaces.tables import (
     accounts,
@@ -95,6 +95,11 @@ class Store(ConversationQueries):
         if self._engine is not None:
             await self._engine.dispose()
             self._engine = None
+
+    async def schema_revision(self) -> str | None:
+        """The migration revision the store is at (head once open)."""
+        async with self._reader.connect() as conn:
+            return await conn.run_sync(current)
 
     async def _rows(self, stmt: sa.Executable) -> Sequence[sa.Row[Any]]:
         async with self._reader.connect() as conn:

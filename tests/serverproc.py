@@ -45,13 +45,21 @@ class EaselServer:
         self.output = ""
 
     def start(self) -> EaselServer:
+        return self.launch().wait_ready()
+
+    def launch(self, *args: str) -> EaselServer:
+        """Starts the process and returns at once (several may then start at the same moment)."""
         env = {**os.environ, "EASEL_DATA_DIR": str(self.data_dir), "EASEL_PORT": str(self.port),
                "EASEL_HOST": "127.0.0.1", "EASEL_LOG_LEVEL": "warning", **self.extra_env}
         if self.key:
             env["EASEL_BOOTSTRAP_KEY"] = self.key
-        self.proc = subprocess.Popen([sys.executable, "-m", "easel.agent.cli", "serve"], cwd=ROOT, env=env,
+        self.proc = subprocess.Popen([sys.executable, "-m", "easel.agent.cli", "serve", *args], cwd=ROOT, env=env,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        deadline = time.monotonic() + 30
+        return self
+
+    def wait_ready(self, timeout: float = 30) -> EaselServer:
+        assert self.proc is not None, "launch() first"
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"easel serve exited: {self.proc.stdout.read() if self.proc.stdout else ''}")
@@ -60,7 +68,7 @@ class EaselServer:
                     return self
             except httpx.HTTPError:
                 time.sleep(0.05)
-        raise RuntimeError("easel serve did not answer /healthz within 30 s")
+        raise RuntimeError(f"easel serve did not answer /healthz within {timeout:.0f} s")
 
     def wait_warm(self, timeout: float = 60) -> None:
         """Until the model libraries are loaded: their import moves memory, which some tests measure."""
