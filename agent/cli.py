@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -19,6 +20,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     overrides: dict[str, Any] = {k: v for k, v in {
         "host": getattr(args, "host", None), "port": getattr(args, "port", None),
         "data_dir": getattr(args, "data_dir", None), "bootstrap_key": getattr(args, "bootstrap_key", None),
+        "workers": getattr(args, "workers", None),
     }.items() if v is not None}
     try:
         return Settings(**overrides)
@@ -32,12 +34,20 @@ def _settings(args: argparse.Namespace) -> Settings:
 def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from easel.agent.surfaces.app import create_app
+    from easel.agent.surfaces.app import create_app, prepare
 
     settings = _settings(args)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level,
-                loop="uvloop", http="httptools", timeout_graceful_shutdown=int(settings.shutdown_grace_s) + 5,
-                proxy_headers=False)
+    common: dict[str, Any] = dict(host=settings.host, port=settings.port, log_level=settings.log_level,
+                                  loop="uvloop", http="httptools", proxy_headers=False,
+                                  timeout_graceful_shutdown=int(settings.shutdown_grace_s) + 5)
+    if settings.workers == 1:
+        uvicorn.run(create_app(settings), **common)
+        return
+    # Several workers: this process migrates, sweeps and bootstraps once, then uvicorn starts the workers, each
+    # building its app by import string from the environment (the command line's data dir carried there).
+    asyncio.run(prepare(settings))
+    os.environ["EASEL_DATA_DIR"] = str(settings.data_dir)
+    uvicorn.run("easel.agent.surfaces.app:worker_app", factory=True, workers=settings.workers, **common)
 
 
 def _with_space(args: argparse.Namespace, work: Callable[[Any], Awaitable[None]]) -> None:
@@ -46,7 +56,9 @@ def _with_space(args: argparse.Namespace, work: Callable[[Any], Awaitable[None]]
     settings = _settings(args)
 
     async def run() -> None:
-        space = await Space.open(data_dir=settings.data_dir, database_url=settings.store_url)
+        # No sweep of the blob store here: a server may be running beside this command, mid-upload.
+        space = await Space.open(data_dir=settings.data_dir, database_url=settings.store_url,
+                                 blob_url=settings.blob_url, s3_endpoint_url=settings.s3_endpoint_url, recover=False)
         try:
             await work(space)
         finally:
@@ -209,6 +221,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--host")
     p.add_argument("--port", type=int)
     p.add_argument("--bootstrap-key", help="the key to create on the first start (EASEL_BOOTSTRAP_KEY)")
+    p.add_argument("--workers", type=int, help="worker processes sharing the port (EASEL_WORKERS, default 1)")
     p.set_defaults(func=serve)
     acc = sub.add_parser("accounts", help="manage accounts").add_subparsers(dest="action", required=True)
     p = acc.add_parser("create", help="create an account with a workspace and a key (printed once)")

@@ -73,15 +73,17 @@ class Space:
     @classmethod
     async def open(cls, *, data_dir: Path, database_url: str | None = None, secret_key: str | None = None,
                    url_ttl_s: int = 3600, blob_url: str | None = None, s3_endpoint_url: str | None = None,
-                   link_ttl_s: int = 0) -> Space:
-        """Opens (and migrates) the store at `database_url`, by default SQLite under `data_dir`."""
+                   link_ttl_s: int = 0, recover: bool = True) -> Space:
+        """Opens (and migrates) the store at `database_url`, by default SQLite under `data_dir`; with `recover`,
+        sweeps what a crash left in the blob store (only safe while no other process is writing to it)."""
         store = Store(database_url or default_url(data_dir))
         await store.open()
         secret = secret_key or await store.set_meta_if_absent("url_secret", secrets.token_hex(32))
         blobs = open_blobs(blob_url, data_dir=data_dir, endpoint_url=s3_endpoint_url)
         space = cls(store=store, blobs=blobs, signer=UrlSigner(secret=secret.encode(), ttl_s=url_ttl_s),
                     link_ttl_s=link_ttl_s)
-        await space.recover()
+        if recover:
+            await space.recover()
         return space
 
     async def close(self) -> None:

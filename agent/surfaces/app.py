@@ -86,19 +86,44 @@ for _surface in SURFACES:
         register_error_shape(_prefix, _surface.error_shape)
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+async def open_space(settings: Settings, *, recover: bool = True) -> Space:
+    return await Space.open(data_dir=settings.data_dir, database_url=settings.store_url,
+                            url_ttl_s=settings.url_ttl_s, blob_url=settings.blob_url,
+                            s3_endpoint_url=settings.s3_endpoint_url, link_ttl_s=settings.link_ttl_s,
+                            recover=recover,
+                            secret_key=settings.secret_key.get_secret_value() if settings.secret_key else None)
+
+
+async def _bootstrap(space: Space, settings: Settings) -> None:
+    boot_key = settings.bootstrap_key.get_secret_value() if settings.bootstrap_key else None
+    if (made := await space.bootstrap(boot_key)) is not None:
+        announce_bootstrap(made[0].id, made[1])
+
+
+async def prepare(settings: Settings) -> None:
+    """Once, before several workers start: migrate the store, sweep the blob store, bootstrap (printing the key)."""
+    space = await open_space(settings)
+    try:
+        await _bootstrap(space, settings)
+    finally:
+        await space.close()
+
+
+def worker_app() -> Starlette:
+    """Each worker's app when `easel serve --workers N` runs several (uvicorn imports this by name): settings
+    from the environment; the supervising process has already prepared the store."""
+    return create_app(Settings(), prepared=True)
+
+
+def create_app(settings: Settings | None = None, *, prepared: bool = False) -> Starlette:
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        space = await Space.open(data_dir=settings.data_dir, database_url=settings.store_url,
-                                 url_ttl_s=settings.url_ttl_s,
-                                 blob_url=settings.blob_url, s3_endpoint_url=settings.s3_endpoint_url,
-                                 link_ttl_s=settings.link_ttl_s,
-                                 secret_key=settings.secret_key.get_secret_value() if settings.secret_key else None)
-        boot_key = settings.bootstrap_key.get_secret_value() if settings.bootstrap_key else None
-        if (made := await space.bootstrap(boot_key)) is not None:
-            announce_bootstrap(made[0].id, made[1])
+        # A worker among several must not sweep the blob store: another may be mid-upload.
+        space = await open_space(settings, recover=not prepared)
+        if not prepared:
+            await _bootstrap(space, settings)
         app.state.space = space
         app.state.runtime = runtime = Runtime.build(settings, space)
         runtime.start_warming()
