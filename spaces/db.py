@@ -166,6 +166,21 @@ class Store(ConversationQueries):
                                 .order_by(workspaces.c.seq))
         return [_workspace(r) for r in rows]
 
+    async def link_secret(self, workspace_id: str, fresh: str) -> str | None:
+        """The workspace's link secret, set to `fresh` if it has none yet; None for no such workspace."""
+        w = workspaces.c
+        async with self._tx() as conn:  # set only where still unset: of two racing processes, the first wins
+            await conn.execute(workspaces.update().where(w.id == workspace_id, w.link_secret.is_(None))
+                               .values(link_secret=fresh))
+            value = (await conn.execute(sa.select(w.link_secret).where(w.id == workspace_id))).scalar()
+        return None if value is None else str(value)
+
+    async def rotate_link_secret(self, workspace_id: str, fresh: str) -> bool:
+        async with self._tx() as conn:
+            result = await conn.execute(workspaces.update().where(workspaces.c.id == workspace_id)
+                                        .values(link_secret=fresh))
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
     @staticmethod
     def _key_values(key: ApiKey, key_hash: str) -> dict[str, Any]:
         return {"id": key.id, "account_id": key.account_id, "key_hash": key_hash, "prefix": key.prefix,
@@ -266,6 +281,11 @@ class Store(ConversationQueries):
             stmt = stmt.where(files.c.seq < before_seq)
         rows = await self._rows(stmt.order_by(files.c.seq.desc()).limit(limit))
         return [_file(r) for r in rows]
+
+    async def file_by_sha256(self, workspace_id: str, sha256: str) -> FileRecord | None:
+        rows = await self._rows(sa.select(files).where(files.c.workspace_id == workspace_id, files.c.sha256 == sha256)
+                                .order_by(files.c.seq).limit(1))
+        return _file(rows[0]) if rows else None
 
     async def delete_file(self, file_id: str) -> None:
         async with self._tx() as conn:

@@ -27,9 +27,17 @@ log = logging.getLogger("easel.migrate")
 # Any fixed 64-bit number, the same in every Easel process: "easel-migrate" as bytes.
 ADVISORY_LOCK = 0x656173656C6D6967
 RELEASE_0_1 = "0001"
-# Stores written between 0.1 and versioned migrations may already have 0002's conversation columns (added then
-# by a check at open): such a store is stamped 0002.
-TITLES = "0002"
+# Stores written between 0.1 and versioned migrations may already have later revisions' columns (added then by
+# checks at open, in this order): such a store is stamped with the newest revision whose column it has.
+ADDED_BEFORE_VERSIONING = [("0003", "workspaces", "link_secret"), ("0002", "conversations", "title")]
+
+
+def _unversioned_revision(connection: sa.Connection) -> str:
+    inspector = sa.inspect(connection)
+    for revision, table, column in ADDED_BEFORE_VERSIONING:
+        if column in {c["name"] for c in inspector.get_columns(table)}:
+            return revision
+    return RELEASE_0_1
 
 
 def config() -> Config:
@@ -52,8 +60,7 @@ def _upgrade(connection: sa.Connection) -> tuple[str | None, str | None]:
     before = current(connection)
     tables = set(sa.inspect(connection).get_table_names())
     if before is None and "accounts" in tables:
-        titled = "title" in {c["name"] for c in sa.inspect(connection).get_columns("conversations")}
-        before = TITLES if titled else RELEASE_0_1
+        before = _unversioned_revision(connection)
         log.warning("an unversioned store (release 0.1): stamping it %s before upgrading", before)
         command.stamp(cfg, before)
     if before != head():

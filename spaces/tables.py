@@ -41,6 +41,7 @@ workspaces = sa.Table(
     sa.Column("account_id", sa.Text, sa.ForeignKey("accounts.id"), nullable=False),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("created_at", sa.Text, nullable=False),
+    sa.Column("link_secret", sa.Text),  # signs the workspace's lasting links; made on first use
     sa.Index("workspaces_account", "account_id", "seq"),
     sqlite_autoincrement=True,
 )
@@ -83,6 +84,7 @@ files = sa.Table(
     sa.Column("created_at", sa.Text, nullable=False),
     sa.Index("files_workspace", "workspace_id", "seq"),
     sa.Index("files_folder", "folder_id", "seq"),
+    sa.Index("files_sha256", "workspace_id", "sha256"),  # a stateless client re-sending an image it sent before
     sqlite_autoincrement=True,
 )
 
