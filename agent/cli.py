@@ -250,8 +250,6 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=keys_revoke)
     ks.add_parser("list", help="list keys (never the keys themselves)").set_defaults(func=keys_list)
     _client_parsers(sub)
-
-
     p = sub.add_parser("mcp", help="an MCP server on stdin/stdout that forwards to an Easel server's /mcp")
     p.add_argument("--stdio", action="store_true", help="speak MCP on stdin/stdout (for desktop assistants)")
     p.add_argument("--url", default="http://127.0.0.1:8000/mcp", help="the server's MCP endpoint")

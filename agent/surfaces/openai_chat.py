@@ -235,7 +235,8 @@ async def completions(request: Request) -> Response:
             await send(reply.chunk({}, finish="stop"))
             if include_usage:
                 await send(json.dumps({"id": reply.id, "object": "chat.completion.chunk", "created": reply.created,
-                                       "model": reply.model, "choices": [], "usage": reply.usage(done)}))
+                                       "model": reply.model, "choices": [], "usage": reply.usage(done)},
+                                      separators=(",", ":")))
             await send("[DONE]")
 
         return turns.sse(runner)
