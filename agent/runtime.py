@@ -65,6 +65,11 @@ class Runtime:
         return cls(settings=settings, space=space, images=images, tools=ToolRegistry([ImageGenTool(images)]),
                    chat_model=LitellmChatModel(fast_lane=settings.fast_lane), ledger=ledger)
 
+    async def aclose(self) -> None:
+        aclose = getattr(self.chat_model, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
     def start_warming(self) -> None:
         self._warm = asyncio.get_running_loop().create_task(asyncio.to_thread(_prepare_litellm))
 

@@ -1,7 +1,9 @@
 """Overhead: one streamed chat turn (tools declared, 100 text chunks, no tool call) three ways, against the
 same fake upstream, in the same run:
 
-    direct  `litellm.acompletion` in this process (the floor: what any litellm user pays)
+    direct  `litellm.acompletion` in this process doing the same work as Easel: the wrapper's kept chunks
+            let go as they pass, as Easel lets them go (the honest floor)
+    direct, kept  the same with litellm's defaults: every chunk kept, the whole response rebuilt at the end
     proxy   litellm's own proxy (`litellm --config`), one worker, over HTTP
     easel   Easel's `POST /v1/chat` with `stream: true`, over HTTP
 
@@ -28,6 +30,7 @@ from bench.procs import PROXY_KEY, Easel, Proc
 from bench.stats import CpuWindow, median, summary
 
 MODEL = "bench-c100-d0"
+PACED = "bench-c100-d5-f20"  # a provider's pace: the first chunk after 20 ms, then one every 5 ms
 PROMPT = "Say hello and tell me what you can do."
 Target = Callable[[int], Awaitable[StreamTimes]]
 
@@ -54,14 +57,15 @@ def upstream_options() -> dict[str, Any]:
 
 
 class Direct:
-    def __init__(self, upstream_port: int) -> None:
+    def __init__(self, upstream_port: int, model: str = MODEL, let_go: bool = True) -> None:
+        self.let_go = let_go
         os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
         import litellm
 
         litellm.suppress_debug_info = True
         self.acompletion = litellm.acompletion
         self.kwargs = {
-            "model": f"openai/{MODEL}",
+            "model": f"openai/{model}",
             "api_base": f"http://127.0.0.1:{upstream_port}/v1",
             "api_key": "sk-bench-upstream",
             "messages": upstream_messages(),
@@ -76,7 +80,10 @@ class Direct:
         times.t_start = time.perf_counter()
         try:
             response = await self.acompletion(**self.kwargs)
+            held = response.chunks if self.let_go else None
             async for chunk in response:
+                if held:
+                    held.clear()
                 times.events += 1
                 if not times.t_first_text and chunk.choices and chunk.choices[0].delta.content:
                     times.t_first_text = time.perf_counter()
@@ -115,8 +122,8 @@ class OverHttp:
             conn.close()
 
 
-def proxy_target(proxy: Proc) -> OverHttp:
-    body = json.dumps({"model": MODEL, "messages": upstream_messages(), **upstream_options()}).encode()
+def proxy_target(proxy: Proc, model: str = MODEL) -> OverHttp:
+    body = json.dumps({"model": model, "messages": upstream_messages(), **upstream_options()}).encode()
     return OverHttp(
         proxy.port,
         "/v1/chat/completions",
@@ -240,7 +247,7 @@ def _table(samples: Samples) -> dict[str, Any]:
 
 def compare(samples: Samples, concurrency: int) -> dict[str, Any]:
     ratios: dict[str, Any] = {}
-    for other in ("direct", "proxy"):
+    for other in ("direct", "direct, kept", "proxy"):
         if "easel" not in samples.times or other not in samples.times:
             continue
         if concurrency == 1:
@@ -265,10 +272,11 @@ async def run(
     procs: dict[str, Proc],
     warmup: int = 10,
     warm_round: bool = True,
+    model: str = MODEL,
 ) -> dict[str, Any]:
     await sequential(targets, warmup)  # imports, connection pools, caches: none of it is what we measure
     result: dict[str, Any] = {
-        "model": MODEL,
+        "model": model,
         "chunks": 100,
         "workers": workers,
         "c1": compare(await sequential(targets, n1), 1),

@@ -1,8 +1,9 @@
 """`easel serve`, plus a way for the harness to look inside: on SIGUSR1 the server writes what it holds as
 JSON to $EASEL_BENCH_PROBE_OUT: asyncio tasks, threads, and with EASEL_BENCH_OBJECTS=1 the objects that
 appeared since the previous report, by type. (tracemalloc would say more, but it slows the server several
-times over, so streams would not even open.) Only the benchmarks start Easel this way; the server itself
-has no such hook.
+times over, so streams would not even open.) With EASEL_BENCH_SSE=starlette, chat streams go through
+sse-starlette (bench/sse_starlette_stream.py) instead of Easel's own response. Only the benchmarks start
+Easel this way; the server itself has no such hook.
 """
 
 from __future__ import annotations
@@ -73,6 +74,11 @@ def _report(signum: int, frame: FrameType | None) -> None:
 
 def main() -> None:
     signal.signal(signal.SIGUSR1, _report)
+    if os.environ.get("EASEL_BENCH_SSE") == "starlette":  # the side-by-side: chat streams via sse-starlette
+        from bench.sse_starlette_stream import starlette_stream
+        from easel.agent.surfaces import zarkai
+
+        zarkai.event_stream = starlette_stream  # type: ignore[assignment]
     from easel.agent.cli import main as easel
 
     easel(sys.argv[1:])

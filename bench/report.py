@@ -75,14 +75,14 @@ LABELS = {"ttft_ms": "first text", "total_ms": "end of stream", "turns_per_s": "
 
 def _system_rows(systems: dict[str, Any], busy: bool) -> list[list[Any]]:
     rows = []
-    for name in ("direct", "proxy", "easel"):
+    for name in ("direct", "direct, kept", "proxy", "easel"):
         if name not in systems:
             continue
         s = systems[name]
         row = [name, *dist(s["ttft_ms"]), *dist(s["total_ms"]), f"{s['errors']}/{s['n']}"]
         if busy:
             cpu = s.get("cpu", {})
-            server = cpu.get(name, 0.0) if name != "direct" else 0.0
+            server = cpu.get(name, 0.0) if not name.startswith("direct") else 0.0
             row += [f(s.get("turns_per_s")), " / ".join(
                 f(v, 2) for v in (server, cpu.get("client"), cpu.get("upstream"), cpu.get("others")))]
         rows.append(row)
@@ -114,6 +114,16 @@ def overhead_section(o: dict[str, Any]) -> str:
         out += [f"**{title}** ({how})", "", table(head, _system_rows(o[key]["systems"], busy)), "",
                 table(["ratio", "of", "median of pairs", "difference (median) / spread"],
                       _ratio_rows(o[key]["ratios"])), ""]
+    paced = o.get("paced")
+    if isinstance(paced, dict) and "c1" in paced:
+        head = ["system", "first text median ms", "p95", "p99", "end of stream median ms", "p95", "p99", "errors"]
+        out += ["**Paced upstream, concurrency 1** (the first chunk after 20 ms, then one every 5 ms: first text "
+                "is each layer's cost per request, not whether it yields in a burst)", "",
+                table(head, _system_rows(paced["c1"]["systems"], False)), "",
+                table(["ratio", "of", "median of pairs", "difference (median) / spread"],
+                      _ratio_rows(paced["c1"]["ratios"])), ""]
+    elif isinstance(paced, dict) and "error" in paced:
+        out += [f"The paced run failed: {paced['error']}", ""]
     per_chunk = o.get("per_chunk")
     if per_chunk:
         rows = [[name, v["cpu_us_per_chunk"], v["chunks_per_core_s"], round(v["chunks_per_core_s"] / 10)]
@@ -123,6 +133,27 @@ def overhead_section(o: dict[str, Any]) -> str:
                 "with)", "",
                 table(["reader", "CPU µs per chunk", "chunks per core-second", "streams per core"], rows), ""]
     return "\n".join(out)
+
+
+def per_event_section(pe: dict[str, Any]) -> str:
+    if "error" in pe:
+        return f"The per-event benchmark failed: {pe['error']}"
+    rows = []
+    for name, v in pe.items():
+        mem = v.get("held_100") or {}
+        rows.append([name, *dist(v["ttft_ms"], 2), f"{v['ttft_diff_ms']:+.2f}", v["cpu_us_per_event"],
+                     f(v["turns_per_s"], 2), f(v["server_cores"], 2), f"{v['errors'] + v['c1_errors']}",
+                     f(mem.get("kb_per_stream")), f(_g(mem, "gap_ms", "p99"), 0)])
+    head = ["variant", "first text median ms", "p95", "p99", "first text − fast lane (median of pairs) ms",
+            "CPU µs per event (saturated)", "turns/s", "server cores", "errors",
+            "KB per held stream (N=100)", "held gap p99 ms"]
+    return table(head, rows)
+
+
+def _g(d: Any, *keys: str) -> Any:
+    for k in keys:
+        d = d.get(k) if isinstance(d, dict) else None
+    return d
 
 
 def streams_section(rows: list[dict[str, Any]] | dict[str, Any]) -> str:
@@ -267,6 +298,9 @@ def render(r: dict[str, Any], path: Path) -> str:
             "",
             overhead_section(r["overhead"]),
         ]
+    if "per_event" in r:
+        parts += ["", "## CPU per event and the SSE response, side by side", "", verdicts.PER_EVENT_TEXT, "",
+                  per_event_section(r["per_event"])]
     if "streams" in r:
         parts += ["", "## Held streams", "", verdicts.STREAMS_TEXT, "", streams_section(r["streams"])]
     if "space" in r:

@@ -27,13 +27,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import benchenv, chunks, machine, overhead, procs, space, startup, streams  # noqa: E402
+from bench import benchenv, chunks, machine, overhead, per_event, procs, space, startup, streams  # noqa: E402
 from bench import profile as prof  # noqa: E402
 from bench.client import workspace_of  # noqa: E402
 
-SECTIONS = ("overhead", "streams", "space", "startup", "profile")
+SECTIONS = ("overhead", "per_event", "streams", "space", "startup", "profile")
 # A quick run starts with the sections that need no proxy, so that the proxy's 10-15 s start overlaps them.
-QUICK_ORDER = ("startup", "space", "streams", "overhead", "profile")
+QUICK_ORDER = ("startup", "space", "streams", "per_event", "overhead", "profile")
 
 
 @dataclass
@@ -54,6 +54,10 @@ class Plan:
     first_turn: bool = True  # also time the first chat turn after a start (it waits for litellm's import)
     proxy: bool = True
     profile_s: float = 10.0
+    paced_n1: int = 60  # turns per system against the paced upstream (each takes about 0.5 s)
+    pe_n1: int = 100  # per-event section: turns per variant at concurrency 1
+    pe_turns: int = 4  # per-event section: turns per worker (32 workers) in the saturated run
+    pe_memory: bool = True
 
 
 PLANS = {
@@ -73,6 +77,10 @@ PLANS = {
         restarts=False,
         first_turn=False,
         profile_s=0,
+        paced_n1=5,
+        pe_n1=5,
+        pe_turns=1,
+        pe_memory=False,
     ),
     "smoke": Plan(
         "smoke",
@@ -89,6 +97,10 @@ PLANS = {
         start_reps=0,
         proxy=False,
         profile_s=0,
+        paced_n1=2,
+        pe_n1=2,
+        pe_turns=1,
+        pe_memory=False,
     ),
 }
 
@@ -98,6 +110,7 @@ async def run_overhead(
 ) -> dict[str, Any]:
     targets: dict[str, overhead.Target] = {
         "direct": overhead.Direct(up.port),
+        "direct, kept": overhead.Direct(up.port, let_go=False),
         "easel": overhead.easel_target(easel),
     }
     watched: dict[str, procs.Proc] = {"upstream": up, "easel": easel}
@@ -115,7 +128,28 @@ async def run_overhead(
     )
     if plan.mode == "full":
         result["per_chunk"] = await chunks.run(up.port, reps=5)
+    if plan.mode != "smoke":
+        result["paced"] = await run_paced(plan, work, up, proxy)
     return result
+
+
+async def run_paced(plan: Plan, work: Path, up: procs.Proc, proxy: procs.Proc | None) -> dict[str, Any]:
+    """Concurrency 1 against a paced upstream (first chunk after 20 ms, then one every 5 ms): first text then
+    measures each layer's cost per request, not whether it yields during a burst."""
+    easel = procs.start_easel(work, up.port, model=overhead.PACED, name="paced")
+    try:
+        easel.workspace_id = await workspace_of(easel)
+        targets: dict[str, overhead.Target] = {
+            "direct": overhead.Direct(up.port, overhead.PACED),
+            "direct, kept": overhead.Direct(up.port, overhead.PACED, let_go=False),
+            "easel": overhead.easel_target(easel),
+        }
+        if proxy is not None:
+            targets["proxy"] = overhead.proxy_target(proxy, overhead.PACED)
+        return await overhead.run(targets, n1=plan.paced_n1, rounds=0, per_worker=1, procs={},
+                                  warmup=3, warm_round=False, model=overhead.PACED)
+    finally:
+        easel.stop()
 
 
 async def run_space(plan: Plan, work: Path, up: procs.Proc, shared: procs.Easel | None) -> dict[str, Any]:
@@ -186,6 +220,7 @@ async def profile_uploads(work: Path, up: procs.Proc, seconds: float, spy: Path)
 
 def skipped(plan: Plan, name: str, only: set[str]) -> bool:
     return (name not in only or (name == "profile" and not plan.profile_s)
+            or (name == "per_event" and plan.mode == "smoke")
             or (name == "startup" and not plan.start_reps) or (name == "streams" and not plan.stream_sizes))
 
 
@@ -195,13 +230,15 @@ async def sections(plan: Plan, only: set[str], work: Path, results: dict[str, An
     proxy = easel = None
     try:
         if plan.proxy and only & {"overhead", "profile"}:
-            proxy = procs.start_proxy(work, up.port, [overhead.MODEL], wait=False)
+            proxy = procs.start_proxy(work, up.port, [overhead.MODEL, overhead.PACED], wait=False)
         shared = {"overhead", "profile"} | ({"space"} if plan.mode != "full" else set())
         easel = procs.start_easel(work, up.port) if only & shared else None
         if easel is not None:
             easel.workspace_id = await workspace_of(easel)
         steps = {
             "overhead": lambda: run_overhead(plan, work, up, easel, proxy),  # type: ignore[arg-type]
+            "per_event": lambda: per_event.run(work, up, n1=plan.pe_n1, turns=plan.pe_turns,
+                                               memory=plan.pe_memory),
             "streams": lambda: streams.run(work, up, plan.stream_sizes, plan.steady_s),
             "space": lambda: run_space(plan, work, up, easel),
             "startup": lambda: startup.run(work, up, plan.start_reps, restarts=plan.restarts,

@@ -6,7 +6,10 @@ Prints `PORT <n>` once it listens on 127.0.0.1. It answers `POST /v1/chat/comple
 and `GET` anything (200, for readiness checks). The reply's shape is chosen per request by the model name,
 so one process serves every benchmark and litellm's proxy can point at it too:
 
-    bench-c<chunks>-d<delay ms>[-tool][-nousage]     e.g. bench-c100-d0, bench-c300-d100, bench-c20-d0-tool
+    bench-c<chunks>-d<delay ms>[-f<first ms>][-tool][-nousage]   e.g. bench-c100-d0, bench-c100-d5-f20
+
+(-f: the headers and first chunk after that many ms, like a provider's time to first token; then one chunk
+per delay.)
 
 (-nousage: a provider that never reports usage in a stream, even when asked.)
 
@@ -26,7 +29,7 @@ import resource
 import time
 from dataclasses import dataclass
 
-SHAPE = re.compile(r"bench-c(\d+)-d(\d+)(-tool)?(-nousage)?")
+SHAPE = re.compile(r"bench-c(\d+)-d(\d+)(?:-f(\d+))?(-tool)?(-nousage)?")
 WORDS = ("The", "quick", "brown", "fox", "jumps", "over", "the", "lazy", "dog", "again")
 
 
@@ -36,13 +39,14 @@ class Shape:
     delay_s: float
     tool: bool
     usage: bool = True
+    first_s: float = 0.0
 
 
 def shape_for(model: str, default: Shape) -> Shape:
     m = SHAPE.search(model)
     if m is None:
         return default
-    return Shape(int(m[1]), int(m[2]) / 1000, bool(m[3]), not m[4])
+    return Shape(int(m[1]), int(m[2]) / 1000, bool(m[4]), not m[5], int(m[3] or 0) / 1000)
 
 
 def _event(obj: dict[str, object] | str) -> bytes:
@@ -185,6 +189,15 @@ class Upstream(asyncio.Protocol):
         if encoded is None:
             encoded = self.cache[key] = encode_stream(model, shape, usage)
         events, tail = encoded
+        if shape.first_s:
+            self.timer = asyncio.get_running_loop().call_later(shape.first_s, self._start, events, tail, shape)
+            return
+        self._start(events, tail, shape)
+
+    def _start(self, events: list[bytes], tail: bytes, shape: Shape) -> None:
+        self.timer = None
+        if self.transport is None:
+            return
         if not shape.delay_s:
             self.transport.write(STREAM_HEAD + b"".join(events) + tail)
             return

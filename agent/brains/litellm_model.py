@@ -77,6 +77,10 @@ class LitellmChatModel:
         self._routes: dict[ModelSettings, openai_wire.Route | None] = {}
         self._wire = openai_wire.WireClient()
 
+    async def aclose(self) -> None:
+        """Close the fast lane's connections (at shutdown)."""
+        await self._wire.aclose()
+
     def route(self, settings: ModelSettings) -> openai_wire.Route | None:
         """The fast lane's route for these settings, or None for litellm's own path (resolved once)."""
         if not self.fast_lane:

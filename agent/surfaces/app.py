@@ -132,6 +132,7 @@ def create_app(settings: Settings | None = None, *, prepared: bool = False) -> S
                 yield
         finally:
             await runtime.background.drain(settings.shutdown_grace_s)
+            await runtime.aclose()
             await space.close()
 
     app = Starlette(

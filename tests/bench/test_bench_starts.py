@@ -19,7 +19,7 @@ def test_bench_smoke_runs_and_writes_results(tmp_path: Path) -> None:
     [written] = list(tmp_path.glob("*-smoke.json"))
     results = json.loads(written.read_text())
     systems = results["overhead"]["c1"]["systems"]
-    assert set(systems) == {"direct", "easel"}
+    assert set(systems) == {"direct", "direct, kept", "easel"}
     assert all(s["errors"] == 0 and s["n"] == 3 for s in systems.values()), systems
     assert results["space"]["throughput"][0]["upload_mb_s"]["n"] == 1
     assert results["space"]["list"]["pages"]["first page, 10 files"]["n"] == 3

@@ -105,6 +105,8 @@ async def run(up: FakeChatUpstream, replies: tuple[Reply, ...], fast: bool, **ov
                 reply = event
     except EaselError as exc:
         error = (exc.status, exc.code, exc.message, exc.headers)
+    finally:
+        await model.aclose()
     return Outcome(deltas, reply, error, list(up.requests))
 
 

@@ -69,17 +69,20 @@ async def collect(
     deltas = [] if deltas is None else deltas
     events = []
     chat = model or LitellmChatModel(backoff_base_s=0.01)
-    async for event in chat.stream(
-        settings=settings,
-        messages=MESSAGES,
-        tools=TOOLS if tools is None else tools,
-        tool_choice=tool_choice,
-        temperature=0.3,
-        max_tokens=256,
-    ):
-        events.append(event)
-        if isinstance(event, TextDelta):
-            deltas.append(event.text)
+    try:
+        async for event in chat.stream(
+            settings=settings,
+            messages=MESSAGES,
+            tools=TOOLS if tools is None else tools,
+            tool_choice=tool_choice,
+            temperature=0.3,
+            max_tokens=256,
+        ):
+            events.append(event)
+            if isinstance(event, TextDelta):
+                deltas.append(event.text)
+    finally:
+        await chat.aclose()
     assert isinstance(events[-1], ModelReply) and sum(isinstance(e, ModelReply) for e in events) == 1
     return deltas, events[-1]
 
