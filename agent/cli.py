@@ -69,11 +69,11 @@ def _with_space(args: argparse.Namespace, work: Callable[[Any], Awaitable[None]]
 
 async def _account_id(space: Any, workspace_id: str | None) -> tuple[str, str | None]:
     if workspace_id:
-        workspace = await space.store.get_workspace(workspace_id)
+        workspace = await space.workspace_by_id(workspace_id)
         if workspace is None:
             sys.exit(f"easel: no workspace {workspace_id}")
         return workspace.account_id, workspace.id
-    account = await space.store.first_account()
+    account = await space.first_account()
     if account is None:
         account = await space.create_account("default")
     return account.id, None
@@ -91,10 +91,10 @@ def accounts_create(args: argparse.Namespace) -> None:
 
 def accounts_budget(args: argparse.Namespace) -> None:
     async def work(space: Any) -> None:
-        if await space.store.get_account(args.account) is None:
+        if await space.account(args.account) is None:
             sys.exit(f"easel: no account {args.account}")
         budget = None if args.amount.lower() == "none" else float(args.amount)
-        await space.store.set_budget(args.account, budget)
+        await space.set_budget(args.account, budget)
         print(f"{args.account}: budget {'unlimited' if budget is None else f'${budget:.2f}'}")
 
     _with_space(args, work)
@@ -103,7 +103,7 @@ def accounts_budget(args: argparse.Namespace) -> None:
 def workspaces_create(args: argparse.Namespace) -> None:
     async def work(space: Any) -> None:
         account_id = args.account or (await _account_id(space, None))[0]
-        if await space.store.get_account(account_id) is None:
+        if await space.account(account_id) is None:
             sys.exit(f"easel: no account {account_id}")
         workspace = await space.create_workspace(account_id, args.name)
         print(workspace.id)
@@ -123,7 +123,7 @@ def workspaces_rotate_links(args: argparse.Namespace) -> None:
 def keys_create(args: argparse.Namespace) -> None:
     async def work(space: Any) -> None:
         account_id, workspace_id = await _account_id(space, args.workspace)
-        if workspace_id is None and not await space.store.list_workspaces(account_id):
+        if workspace_id is None and not await space.account_workspaces(account_id):
             workspace_id = (await space.create_workspace(account_id, "default")).id
         record, secret = await space.create_key(account_id, workspace_id=workspace_id, name=args.name)
         print(f"key id:  {record.id}\napi key: {secret}\n(shown once; only its hash is stored)")
@@ -133,7 +133,7 @@ def keys_create(args: argparse.Namespace) -> None:
 
 def keys_revoke(args: argparse.Namespace) -> None:
     async def work(space: Any) -> None:
-        if not await space.store.revoke_key(args.key_id):
+        if not await space.revoke_key(args.key_id):
             sys.exit(f"easel: no active key {args.key_id}")
         print(f"revoked {args.key_id}")
 
@@ -142,7 +142,7 @@ def keys_revoke(args: argparse.Namespace) -> None:
 
 def keys_list(args: argparse.Namespace) -> None:
     async def work(space: Any) -> None:
-        for key in await space.store.list_keys():
+        for key in await space.list_keys():
             state = f"revoked {key.revoked_at}" if key.revoked_at else "active"
             print(f"{key.id}\t{key.prefix}…\t{key.account_id}\t{key.default_workspace_id or '-'}\t{state}")
 

@@ -60,7 +60,7 @@ class Runtime:
     def build(cls, settings: Settings, space: Space) -> Runtime:
         from easel.agent.brains.litellm_model import LitellmChatModel
 
-        ledger = Ledger(space.store)
+        ledger = space.ledger
         images = ImageService(make_engine(settings), ledger=ledger, prices=PriceTable.parse(settings.prices))
         return cls(settings=settings, space=space, images=images, tools=ToolRegistry([ImageGenTool(images)]),
                    chat_model=LitellmChatModel(fast_lane=settings.fast_lane), ledger=ledger)

@@ -36,6 +36,16 @@ class Ledger:
         await self.store.record_usage(record)
         return record
 
+    async def generation(self, principal: Principal, usage_id: str) -> UsageRecord | None:
+        """One of the account's generations, or None (another account's is as absent)."""
+        record = await self.store.usage_by_id(usage_id)
+        if record is None or record.account_id != principal.account_id or record.kind != "generation":
+            return None
+        return record
+
+    async def generations(self, principal: Principal, *, limit: int, offset: int) -> tuple[list[UsageRecord], int]:
+        return await self.store.list_usage(principal.account_id, kind="generation", limit=limit, offset=offset)
+
     async def balance(self, principal: Principal) -> dict[str, float | int | None]:
         account = await self.store.get_account(principal.account_id)
         assert account is not None  # the principal was authenticated against it

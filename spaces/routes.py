@@ -139,9 +139,7 @@ async def file_content(request: Request) -> Response:
         record = await space.open_link(file_id, link, request.query_params.get("until"))
     elif sig is not None and expires is not None:
         space.signer.verify(file_id, expires, sig)
-        record = await space.store.get_file(file_id)
-        if record is None:
-            raise EaselError(404, "not_found", "File not found")
+        record = await space.signed_file(file_id)
     else:
         record = await space.file(await _workspace(request), file_id)
     etag = f'"{record.sha256}"'
@@ -199,7 +197,7 @@ async def create_folder(request: Request) -> Response:
 
 async def list_folders(request: Request) -> Response:
     workspace = await _workspace(request)
-    folders = await _space(request).store.list_folders(workspace.id)
+    folders = await _space(request).folders(workspace)
     return JSONResponse({"folders": [_folder_object(f) for f in folders]})
 
 

@@ -19,6 +19,7 @@ from easel.spaces.blobs import BlobStore, BlobWriter, open_blobs
 from easel.spaces.db import Store, now_iso
 from easel.spaces.engine import default_url
 from easel.spaces.errors import EaselError, not_found
+from easel.spaces.ledger import Ledger
 from easel.spaces.records import Account, ApiKey, Conversation, FileRecord, Folder, Page, Principal, Workspace
 from easel.spaces.signing import LinkSigner, UrlSigner
 
@@ -60,8 +61,9 @@ MAX_TITLE = 200
 
 class Space:
     def __init__(self, *, store: Store, blobs: BlobStore, signer: UrlSigner, link_ttl_s: int = 0) -> None:
-        self.store = store
+        self.store = store  # spaces/ only: everything else goes through the Space's methods
         self.blobs = blobs
+        self.ledger = Ledger(store)
         self.signer = signer
         self.link_ttl_s = link_ttl_s
         # Workspace rows, once read. A workspace never changes owner and is never removed (nothing in the
@@ -143,6 +145,29 @@ class Space:
             return None
         return workspace, secret
 
+    # -- administration (the CLI): by id, with no caller to scope by ------------------------------------
+    async def account(self, account_id: str) -> Account | None:
+        return await self.store.get_account(account_id)
+
+    async def first_account(self) -> Account | None:
+        return await self.store.first_account()
+
+    async def set_budget(self, account_id: str, budget_usd: float | None) -> None:
+        await self.store.set_budget(account_id, budget_usd)
+
+    async def workspace_by_id(self, workspace_id: str) -> Workspace | None:
+        return await self.store.get_workspace(workspace_id)
+
+    async def account_workspaces(self, account_id: str) -> list[Workspace]:
+        return await self.store.list_workspaces(account_id)
+
+    async def list_keys(self, account_id: str | None = None) -> list[ApiKey]:
+        return await self.store.list_keys(account_id)
+
+    async def revoke_key(self, key_id_or_prefix: str) -> bool:
+        """Refused on every process's next request: keys are read from the store on each one."""
+        return bool(await self.store.revoke_key(key_id_or_prefix))
+
     # -- workspaces and folders ---------------------------------------------------------------------
     async def workspace(self, principal: Principal, workspace_id: str | None) -> Workspace:
         wanted = workspace_id or principal.default_workspace_id
@@ -169,6 +194,9 @@ class Space:
         folder = Folder(id=ids.short_id("folder"), workspace_id=workspace.id, name=name, created_at=now_iso())
         await self.store.create_folder(folder)
         return folder
+
+    async def folders(self, workspace: Workspace) -> list[Folder]:
+        return await self.store.list_folders(workspace.id)
 
     async def folder(self, workspace: Workspace, folder_id: str) -> Folder:
         found = await self.store.get_folder(folder_id)
@@ -219,6 +247,21 @@ class Space:
     async def file(self, workspace: Workspace, file_id: str) -> FileRecord:
         found = await self.store.get_file(file_id)
         if found is None or found.workspace_id != workspace.id:
+            raise not_found("File not found")
+        return found
+
+    async def account_file(self, principal: Principal, file_id: str) -> FileRecord:
+        """A file in any workspace of the caller's account (for records that name a file but no workspace)."""
+        found = await self.store.get_file(file_id)
+        if found is None:
+            raise not_found("File not found")
+        await self.workspace(principal, found.workspace_id)  # not the account's: not found, as if absent
+        return found
+
+    async def signed_file(self, file_id: str) -> FileRecord:
+        """The file a verified signed URL names (the signature was the check)."""
+        found = await self.store.get_file(file_id)
+        if found is None:
             raise not_found("File not found")
         return found
 

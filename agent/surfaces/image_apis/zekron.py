@@ -122,8 +122,8 @@ def _kind(operation: str | None) -> str:
 
 
 async def _usage(request: Request, principal: Principal, token: str) -> UsageRecord:
-    record = await runtime(request).space.store.usage_by_id(token)
-    if record is None or record.account_id != principal.account_id or record.kind != "generation":
+    record = await runtime(request).ledger.generation(principal, token)
+    if record is None:
         raise EaselError(404, "not_found", "Image not found")
     return record
 
@@ -189,9 +189,10 @@ async def image_by_token(request: Request) -> Response:
         raise EaselError(410, "expired", f"This image link expired at {_iso(expires)}; the image is "
                          f"still in your Space as {record.file_ids[0]}")
     space = runtime(request).space
-    found = await space.store.get_file(record.file_ids[0])
-    if found is None:
-        raise EaselError(404, "not_found", "The image was deleted from the Space")
+    try:
+        found = await space.account_file(principal, record.file_ids[0])
+    except EaselError:
+        raise EaselError(404, "not_found", "The image was deleted from the Space") from None
     return Response(await space.read(found), media_type=found.mime_type, headers={
         "Cache-Control": "private, max-age=3600",
         "Content-Disposition": f"inline; filename*=UTF-8''{quote(safe_name(found.name), safe='')}"})
@@ -221,8 +222,7 @@ async def generations(request: Request) -> Response:
     principal = await authenticate(request)
     limit = query_int(request, "limit", default=20, lo=1, hi=100)
     offset = query_int(request, "offset", default=0, lo=0, hi=2**31)
-    records, total = await runtime(request).space.store.list_usage(principal.account_id, kind="generation",
-                                                                    limit=limit, offset=offset)
+    records, total = await runtime(request).ledger.generations(principal, limit=limit, offset=offset)
     return JSONResponse({"success": True, "data": {
         "generations": [_history_item(request, r) for r in records],
         "pagination": {"total": total, "limit": limit, "offset": offset,
