@@ -317,6 +317,13 @@ class Store(ConversationQueries):
             total = (await conn.execute(sa.select(sa.func.count()).select_from(usage).where(where))).scalar_one()
         return [_usage(r) for r in rows], int(total)
 
+    async def generation_number(self, account_id: str, usage_id: str) -> int:
+        """Where a generation stands among its account's generations, counting from 1 (Zekron's ids)."""
+        own = sa.select(usage.c.seq).where(usage.c.id == usage_id).scalar_subquery()
+        query = sa.select(sa.func.count()).select_from(usage).where(
+            usage.c.account_id == account_id, usage.c.kind == "generation", usage.c.seq <= own)
+        return int(await self._scalar(query) or 0)
+
     async def usage_by_id(self, usage_id: str) -> UsageRecord | None:
         rows = await self._rows(sa.select(usage).where(usage.c.id == usage_id))
         return _usage(rows[0]) if rows else None

@@ -43,6 +43,11 @@ class Ledger:
             return None
         return record
 
+    async def generation_number(self, principal: Principal, record: UsageRecord) -> int:
+        """The account's own running number of a generation: 1 for its first, and so on. Usage records are
+        never removed, so a generation keeps its number."""
+        return await self.store.generation_number(principal.account_id, record.id)
+
     async def generations(self, principal: Principal, *, limit: int, offset: int) -> tuple[list[UsageRecord], int]:
         return await self.store.list_usage(principal.account_id, kind="generation", limit=limit, offset=offset)
 

@@ -150,7 +150,11 @@ async def generate_image(request: Request) -> Response:
     first = created.files[0]
     balance = await rt.ledger.balance(principal)
     data = {
-        "id": record.id, "token": record.id, "type": _kind(record.operation), "model": created.result.model,
+        # Zekron's ids are integers: the account's own running number of its generations. The token, which
+        # fetches the image, stays the generation's id. `model` is the name the client sent (or Zekron's
+        # default); `engine` says which painter made it.
+        "id": await rt.ledger.generation_number(principal, record), "token": record.id,
+        "type": _kind(record.operation), "model": body.get("model") or MODEL, "engine": created.result.model,
         "prompt": prompt, "size": f"{first.width}x{first.height}",
         "image": {"url": absolute(request, f"/v1/images/{record.id}"),
                   "b64_json": base64.b64encode(await rt.space.read(first)).decode(),
@@ -208,9 +212,9 @@ async def balance(request: Request) -> Response:
         "unlimited": b["budget"] is None}})
 
 
-def _history_item(request: Request, r: UsageRecord) -> dict[str, Any]:
+def _history_item(request: Request, r: UsageRecord, number: int) -> dict[str, Any]:
     return {
-        "id": r.id, "token": r.id, "prompt": r.prompt, "model": r.model, "size": r.size,
+        "id": number, "token": r.id, "prompt": r.prompt, "model": r.model, "size": r.size,
         "cost": money(r.cost_usd), "status": r.status, "type": _kind(r.operation),
         "image_url": absolute(request, f"/v1/images/{r.id}") if r.file_ids else None,
         "expires_at": _iso(_expires_at(r)), "created_at": r.created_at,
@@ -224,7 +228,8 @@ async def generations(request: Request) -> Response:
     offset = query_int(request, "offset", default=0, lo=0, hi=2**31)
     records, total = await runtime(request).ledger.generations(principal, limit=limit, offset=offset)
     return JSONResponse({"success": True, "data": {
-        "generations": [_history_item(request, r) for r in records],
+        # Newest first, so the i-th on this page is the account's generation number total - offset - i.
+        "generations": [_history_item(request, r, total - offset - i) for i, r in enumerate(records)],
         "pagination": {"total": total, "limit": limit, "offset": offset,
                        "has_more": offset + len(records) < total},
     }})

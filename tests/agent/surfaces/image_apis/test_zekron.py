@@ -126,7 +126,9 @@ def test_a_reply_carries_zekrons_fields_and_its_token_serves_the_image(easel: Ru
     body = r.json()
     data = body["data"]
     assert body["success"] is True and body["created_at"]
-    assert data["type"] == "create" and data["size"] == "1024x768" and data["model"] == "builtin/painter-1"
+    assert data["type"] == "create" and data["size"] == "1024x768"
+    assert (data["model"], data["engine"]) == ("zekron-image-1", "builtin/painter-1")  # the name it was sent
+    assert type(data["id"]) is int and data["id"] >= 1 and data["token"].startswith("gen-")
     assert data["image"]["url"] == f"{easel.url}/v1/images/{data['token']}"
     assert data["image"]["mime_type"] == "image/png" and data["image"]["expires_at"] > body["created_at"]
     assert data["cost"] == "0.000000" and data["remaining_balance"] is None  # no budget: unlimited
@@ -203,12 +205,14 @@ def test_history_is_every_generation_of_the_account_newest_first(paid: Running) 
     history = httpx.get(paid.url + "/v1/generations", headers=mine.headers).json()["data"]
     listed = history["generations"]
     assert [g["prompt"] for g in listed] == ["four", "three", "two", "one"]
-    assert [g["id"] for g in listed[1:]] == made[::-1]
+    assert made == [1, 2, 3] and [g["id"] for g in listed] == [4, 3, 2, 1]  # the account's own sequence
+    assert [g["id"] for g in httpx.get(paid.url + "/v1/generations", headers=theirs.headers).json()["data"][
+        "generations"]] == [1]
     assert history["pagination"] == {"total": 4, "limit": 20, "offset": 0, "has_more": False}
     assert listed[0]["api"] == "openai" and len(listed[0]["file_ids"]) == 2 and listed[1]["api"] == "zekron"
     assert all(g["status"] == "completed" and float(g["cost"]) > 0 and g["type"] == "create" for g in listed)
     page = httpx.get(paid.url + "/v1/generations", headers=mine.headers, params={"limit": 2, "offset": 1})
-    assert [g["prompt"] for g in page.json()["data"]["generations"]] == ["three", "two"]
+    assert [(g["prompt"], g["id"]) for g in page.json()["data"]["generations"]] == [("three", 3), ("two", 2)]
     assert page.json()["data"]["pagination"]["has_more"] is True
     others = httpx.get(paid.url + "/v1/generations", headers=theirs.headers).json()["data"]["generations"]
     assert [g["prompt"] for g in others] == ["not mine"]
