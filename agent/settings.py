@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -59,6 +59,12 @@ class Settings(BaseSettings):
 
     rate_limit_rpm: int = Field(60, ge=0)
     max_concurrent: int = Field(5, ge=0)
+    # Where limits are counted: "auto" is Redis when EASEL_REDIS_URL is set, else a small SQLite file beside the
+    # store that every process on this machine shares; "memory" counts in each process (one process only).
+    limits: Literal["auto", "memory", "embedded", "redis"] = "auto"
+    redis_url: SecretStr | None = None
+    redis_prefix: str = "easel"  # every Redis key starts with it, so deployments (or test runs) can share one
+    slot_lease_s: float = Field(30.0, ge=1, le=3600)  # a killed process's concurrency slots free after this
     shutdown_grace_s: float = Field(30.0, ge=0)
     # chuk.chat's API reports credits in euros; the ledger keeps dollars. A fixed rate an operator sets.
     eur_per_usd: float = Field(0.92, gt=0, le=100)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.datastructures import Headers
 from starlette.requests import Request
+from starlette.types import Scope
 
 from easel.spaces.errors import EaselError
 from easel.spaces.records import Principal
@@ -19,11 +20,22 @@ def key_from(headers: Headers) -> str | None:
     return None
 
 
+def remember(scope: Scope, key: str, outcome: Principal | EaselError) -> None:
+    """What the key authenticated as (or why it did not), found earlier in this request (by the limits)."""
+    scope.setdefault("state", {})["auth"] = (key, outcome)
+
+
 async def authenticate(request: Request) -> Principal:
     key = key_from(request.headers)
     if not key:
         raise EaselError(401, "unauthorized", "Missing API key: send x-api-key or Authorization: Bearer")
-    principal: Principal = await request.app.state.space.authenticate(
-        key, on_behalf_of=request.headers.get("x-on-behalf-of"))
+    known = request.scope.get("state", {}).get("auth")
+    if known is not None and known[0] == key:
+        if isinstance(known[1], EaselError):
+            raise known[1]
+        principal: Principal = known[1]
+    else:
+        principal = await request.app.state.space.authenticate(
+            key, on_behalf_of=request.headers.get("x-on-behalf-of"))
     request.state.principal = principal
     return principal

@@ -28,7 +28,7 @@ from easel.agent.surfaces.cors import cors_middleware
 from easel.agent.surfaces.middleware import RateLimitMiddleware
 from easel.spaces import routes as space_routes
 from easel.spaces.errors import EaselError
-from easel.spaces.limits import MemoryLimiter
+from easel.spaces.limits import open_limiter
 from easel.spaces.space import Space
 from easel.spaces.web import error_response, register_error_shape
 
@@ -117,6 +117,10 @@ def worker_app() -> Starlette:
 
 def create_app(settings: Settings | None = None, *, prepared: bool = False) -> Starlette:
     settings = settings or Settings()
+    limiter = open_limiter(settings.limits, rpm=settings.rate_limit_rpm, concurrent=settings.max_concurrent,
+                           data_dir=settings.data_dir, lease_s=settings.slot_lease_s,
+                           redis_prefix=settings.redis_prefix,
+                           redis_url=settings.redis_url.get_secret_value() if settings.redis_url else None)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -133,6 +137,7 @@ def create_app(settings: Settings | None = None, *, prepared: bool = False) -> S
         finally:
             await runtime.background.drain(settings.shutdown_grace_s)
             await runtime.aclose()
+            await limiter.close()
             await space.close()
 
     app = Starlette(
@@ -143,8 +148,7 @@ def create_app(settings: Settings | None = None, *, prepared: bool = False) -> S
         exception_handlers={EaselError: _easel_error, HTTPException: _http_error, Exception: _unexpected},
         lifespan=lifespan,
         middleware=[*filter(None, [cors_middleware(settings.cors_origins)]),  # outermost: 429s carry CORS too
-                    Middleware(RateLimitMiddleware,
-                               limiter=MemoryLimiter(rpm=settings.rate_limit_rpm, concurrent=settings.max_concurrent))],
+                    Middleware(RateLimitMiddleware, limiter=limiter)],
     )
     app.state.settings = settings
     return app

@@ -1,5 +1,9 @@
 """Pure ASGI middleware: per-key rate limits, applied before any handler runs and held until the whole
-response (a stream included) has been sent."""
+response (a stream included) has been sent.
+
+Only keys that authenticate are counted: the key is checked here (the handler then reuses the result, so a
+request still costs one lookup), and a request with an unknown or revoked key goes on to its 401 without
+leaving anything behind in the limiter. Random keys therefore cannot grow its memory."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from easel.spaces.auth import key_from
+from easel.spaces.auth import key_from, remember
 from easel.spaces.errors import EaselError
 from easel.spaces.limits import Limiter, headers
 from easel.spaces.web import error_response
@@ -26,10 +30,19 @@ class RateLimitMiddleware:
         if scope["type"] != "http" or scope["path"] in EXEMPT:
             await self.app(scope, receive, send)
             return
-        key = key_from(Headers(scope=scope))
+        request_headers = Headers(scope=scope)
+        key = key_from(request_headers)
         if key is None:  # no key: a signed link, or a 401 to come; neither is counted
             await self.app(scope, receive, send)
             return
+        space = scope["app"].state.space
+        try:
+            principal = await space.authenticate(key, on_behalf_of=request_headers.get("x-on-behalf-of"))
+        except EaselError as exc:
+            remember(scope, key, exc)  # the handler answers it (a signed link may not need the key at all)
+            await self.app(scope, receive, send)
+            return
+        remember(scope, key, principal)
         bucket = hashlib.sha256(key.encode()).hexdigest()[:32]
         verdict = await self.limiter.acquire(bucket)
         extra = [(k.encode(), v.encode()) for k, v in headers(verdict).items()]
@@ -47,4 +60,4 @@ class RateLimitMiddleware:
         try:
             await self.app(scope, receive, send_with_headers)
         finally:
-            await self.limiter.release(bucket)
+            await self.limiter.release(bucket, verdict.slot)

@@ -9,7 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from easel.spaces.limits import MemoryLimiter, headers
+from easel.spaces.limits import headers
+from easel.spaces.limits.memory import MemoryLimiter
 from tests.serverproc import EaselServer
 
 KEY = "esk_limits_test_key_00000000000000000000"
