@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,9 +71,37 @@ class Proc:
     def alive(self) -> bool:
         return self.popen.poll() is None
 
+    def tree(self) -> list[int]:
+        """This process and its descendants (uvicorn's workers, when `easel serve --workers N`)."""
+        parents: dict[int, int] = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    parents[int(entry)] = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+        found, frontier = [self.pid], [self.pid]
+        while frontier:
+            frontier = [child for child, parent in parents.items() if parent in frontier]
+            found += frontier
+        return found
+
+    def _each(self, read: Callable[[int], float]) -> float:
+        total = 0.0
+        for pid in self.tree():
+            try:
+                total += read(pid)
+            except (OSError, TypeError, IndexError, ValueError):
+                continue  # a worker that just exited
+        return total
+
     def status(self, field_name: str) -> int:
-        text = Path(f"/proc/{self.pid}/status").read_text()
-        return int(re.search(rf"{field_name}:\s+(\d+)", text)[1])  # type: ignore[index]
+        """A /proc/<pid>/status figure, summed over the process and its workers."""
+        def one(pid: int) -> float:
+            text = Path(f"/proc/{pid}/status").read_text()
+            return int(re.search(rf"{field_name}:\s+(\d+)", text)[1])  # type: ignore[index]
+
+        return int(self._each(one))
 
     def rss_kb(self) -> int:
         return self.status("VmRSS")
@@ -81,12 +110,16 @@ class Proc:
         return self.status("Threads")
 
     def fds(self) -> int:
-        return len(os.listdir(f"/proc/{self.pid}/fd"))
+        return int(self._each(lambda pid: len(os.listdir(f"/proc/{pid}/fd"))))
 
     def cpu_s(self) -> float:
-        """User + system CPU seconds so far (fields 14 and 15 of /proc/<pid>/stat)."""
-        fields_after_name = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields_after_name[11]) + int(fields_after_name[12])) / TICK
+        """User + system CPU seconds so far (fields 14 and 15 of /proc/<pid>/stat), all threads, summed over
+        the process and its workers."""
+        def one(pid: int) -> float:
+            fields_after_name = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields_after_name[11]) + int(fields_after_name[12])) / TICK
+
+        return self._each(one)
 
     def stop(self, grace_s: float = 10.0) -> None:
         if self.alive():

@@ -239,7 +239,9 @@ def profile_section(p: dict[str, Any]) -> str:
     if "skipped" in p or "error" in p:
         return f"No profiles: {p.get('skipped') or p.get('error')}"
     out = []
-    titles = {"easel_c32": "Easel, concurrency 32 (the overhead load)",
+    titles = {"easel_c32": "Easel, concurrency 32 (the overhead load), fast lane",
+              "easel_c32_litellm_lane": "Easel, concurrency 32, litellm's lane (EASEL_FAST_LANE=0): the profile "
+                                        "before the fast lane",
               "proxy_c32": "litellm's proxy, concurrency 32",
               "easel_uploads_20mb": "Easel taking 20 MB uploads and serving them back, one at a time"}
     for key, found in p.items():
@@ -302,7 +304,12 @@ def render(r: dict[str, Any], path: Path) -> str:
         parts += ["", "## CPU per event and the SSE response, side by side", "", verdicts.PER_EVENT_TEXT, "",
                   per_event_section(r["per_event"])]
     if "streams" in r:
-        parts += ["", "## Held streams", "", verdicts.STREAMS_TEXT, "", streams_section(r["streams"])]
+        parts += ["", "## Held streams", "", verdicts.STREAMS_TEXT, "", "**One worker**", "",
+                  streams_section(r["streams"])]
+    if "streams_workers" in r:
+        parts += ["", "**Two workers** (`easel serve --workers 2`; RSS, CPU, descriptors and threads summed over "
+                  "the processes, CPU in cores of the 2; asyncio tasks not counted)", "",
+                  streams_section(r["streams_workers"])]
     if "space" in r:
         parts += ["", "## The Space", "", verdicts.SPACE_TEXT, "", space_section(r["space"])]
     if "startup" in r:

@@ -31,9 +31,9 @@ from bench import benchenv, chunks, machine, overhead, per_event, procs, space, 
 from bench import profile as prof  # noqa: E402
 from bench.client import workspace_of  # noqa: E402
 
-SECTIONS = ("overhead", "per_event", "streams", "space", "startup", "profile")
+SECTIONS = ("overhead", "per_event", "streams", "streams_workers", "space", "startup", "profile")
 # A quick run starts with the sections that need no proxy, so that the proxy's 10-15 s start overlaps them.
-QUICK_ORDER = ("startup", "space", "streams", "per_event", "overhead", "profile")
+QUICK_ORDER = ("startup", "space", "streams", "streams_workers", "per_event", "overhead", "profile")
 
 
 @dataclass
@@ -58,6 +58,7 @@ class Plan:
     pe_n1: int = 100  # per-event section: turns per variant at concurrency 1
     pe_turns: int = 4  # per-event section: turns per worker (32 workers) in the saturated run
     pe_memory: bool = True
+    worker_sizes: list[int] = field(default_factory=lambda: [500, 1000, 2000])  # held streams, 2 workers
 
 
 PLANS = {
@@ -81,6 +82,7 @@ PLANS = {
         pe_n1=5,
         pe_turns=1,
         pe_memory=False,
+        worker_sizes=[50],
     ),
     "smoke": Plan(
         "smoke",
@@ -101,6 +103,7 @@ PLANS = {
         pe_n1=2,
         pe_turns=1,
         pe_memory=False,
+        worker_sizes=[],
     ),
 }
 
@@ -186,6 +189,9 @@ async def run_profiles(
         ("easel_c32", easel, overhead.easel_target(easel))]
     if proxy is not None:
         subjects.append(("proxy_c32", proxy, overhead.proxy_target(proxy)))
+    lite = procs.start_easel(work, up.port, name="profile-litellm-lane", env={"EASEL_FAST_LANE": "0"})
+    lite.workspace_id = await workspace_of(lite)
+    subjects.insert(1, ("easel_c32_litellm_lane", lite, overhead.easel_target(lite)))
     for label, server, target in subjects:
         await overhead.sequential({label: target}, 10)  # warm: imports and pools are not what we sample
         folded = work / f"{label}.folded"
@@ -196,6 +202,8 @@ async def run_profiles(
         sampler.wait(timeout=60)
         target.close()
         out[label] = prof.fold(folded) if folded.exists() else {"error": "py-spy wrote nothing"}
+        if server is lite:
+            lite.stop()
     out.update(await streams.profile_held(work, up, 500, plan.profile_s, spy))
     out["easel_uploads_20mb"] = await profile_uploads(work, up, plan.profile_s, spy)
     return out
@@ -221,6 +229,7 @@ async def profile_uploads(work: Path, up: procs.Proc, seconds: float, spy: Path)
 def skipped(plan: Plan, name: str, only: set[str]) -> bool:
     return (name not in only or (name == "profile" and not plan.profile_s)
             or (name == "per_event" and plan.mode == "smoke")
+            or (name == "streams_workers" and not plan.worker_sizes)
             or (name == "startup" and not plan.start_reps) or (name == "streams" and not plan.stream_sizes))
 
 
@@ -240,6 +249,7 @@ async def sections(plan: Plan, only: set[str], work: Path, results: dict[str, An
             "per_event": lambda: per_event.run(work, up, n1=plan.pe_n1, turns=plan.pe_turns,
                                                memory=plan.pe_memory),
             "streams": lambda: streams.run(work, up, plan.stream_sizes, plan.steady_s),
+            "streams_workers": lambda: streams.run(work, up, plan.worker_sizes, plan.steady_s, workers=2),
             "space": lambda: run_space(plan, work, up, easel),
             "startup": lambda: startup.run(work, up, plan.start_reps, restarts=plan.restarts,
                                            first_turn=plan.first_turn),

@@ -243,17 +243,20 @@ async def _server(
     return easel, probe_out
 
 
-async def run(work: Path, upstream: Proc, sizes: list[int], steady_s: float) -> list[dict[str, Any]]:
+async def run(work: Path, upstream: Proc, sizes: list[int], steady_s: float, workers: int = 1) -> list[dict[str, Any]]:
+    """Held streams for each N; with `workers` > 1, `easel serve --workers` (RSS, CPU, descriptors and threads
+    summed over the worker processes; asyncio tasks are not counted then)."""
     results = []
+    env = {"EASEL_WORKERS": str(workers)} if workers > 1 else None
     for n in sizes:
-        easel, probe_out = await _server(work, upstream, n, steady_s, f"held-{n}")
+        easel, probe_out = await _server(work, upstream, n, steady_s, f"held-{n}-w{workers}", env=env)
         try:
-            results.append(await held(easel, upstream, n, steady_s, probe_out))
+            results.append({**await held(easel, upstream, n, steady_s, probe_out), "workers": workers})
         finally:
             easel.stop(grace_s=30)
         row = results[-1]
         print(
-            f"  N={n}: errors {row['errors']}, {row['kb_per_stream']} KB/stream, "
+            f"  N={n}, {workers} worker(s): errors {row['errors']}, {row['kb_per_stream']} KB/stream, "
             f"p99 gap {row['gap_ms']['p99']:.0f} ms, tasks {row['tasks']}",
             flush=True,
         )

@@ -3,7 +3,9 @@
 `EventStream` is a small ASGI response that writes each event from the task that emits it, the moment it is
 emitted. There is no queue between the turn and the socket and no writer task: a turn runs in the request's
 own task, and one more task per stream waits for the client to leave. (It replaced sse-starlette's
-EventSourceResponse fed through a queue; docs/benchmarks.md has the before and after.)
+EventSourceResponse fed through a queue. `make bench` measures both side by side each run, sse-starlette
+configured to the same contract and fed through a queue of one (bench/sse_starlette_stream.py): it costs more
+first text and more CPU per event than the rule of issue 11 allows, so this one stays; docs/benchmarks.md.)
 
 - Pings: a `{"type": "ping"}` event after 15 s with nothing else sent.
 - A client that leaves cancels the turn; painting in flight is shielded and still saved (see loop.py).
