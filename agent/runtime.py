@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from easel.agent.brains.model import ChatModel, ModelSettings
 from easel.agent.settings import Settings
@@ -16,6 +16,7 @@ from easel.tools.base import ToolRegistry
 from easel.tools.engines.base import ImageEngine
 from easel.tools.image_gen import ImageGenTool, ImageService
 from easel.tools.pricing import PriceTable
+from easel.tools.video_gen import VideoService
 
 log = logging.getLogger("easel.runtime")
 
@@ -53,7 +54,8 @@ class Runtime:
     tools: ToolRegistry
     chat_model: ChatModel
     ledger: Ledger
-    background: Background = field(default_factory=Background)
+    videos: VideoService
+    background: Background
     _warm: asyncio.Task[None] | None = None
 
     @classmethod
@@ -61,9 +63,14 @@ class Runtime:
         from easel.agent.brains.litellm_model import LitellmChatModel
 
         ledger = space.ledger
-        images = ImageService(make_engine(settings), ledger=ledger, prices=PriceTable.parse(settings.prices))
+        prices = PriceTable.parse(settings.prices)
+        images = ImageService(make_engine(settings), ledger=ledger, prices=prices)
+        background = Background()
+        videos = VideoService(space=space, images=images, spawn=background.spawn, ledger=ledger, prices=prices,
+                              concurrency=settings.video_concurrency, lease_s=settings.video_lease_s)
         return cls(settings=settings, space=space, images=images, tools=ToolRegistry([ImageGenTool(images)]),
-                   chat_model=LitellmChatModel(fast_lane=settings.fast_lane), ledger=ledger)
+                   chat_model=LitellmChatModel(fast_lane=settings.fast_lane), ledger=ledger, videos=videos,
+                   background=background)
 
     async def aclose(self) -> None:
         aclose = getattr(self.chat_model, "aclose", None)

@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     shutdown_grace_s: float = Field(30.0, ge=0)
     # chuk.chat's API reports credits in euros; the ledger keeps dollars. A fixed rate an operator sets.
     eur_per_usd: float = Field(0.92, gt=0, le=100)
+    # Videos made at once by this process; more wait their turn, queued.
+    video_concurrency: int = Field(2, ge=1, le=64)
+    # A running video job's runner renews its lease; a job whose lease ran out is failed, with the reason.
+    video_lease_s: float = Field(30.0, ge=2, le=3600)
     log_level: str = "info"
 
     @field_validator("chat_model", "image_model", mode="before")

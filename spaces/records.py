@@ -118,3 +118,30 @@ class UsageRecord:
     completion_tokens: int = 0
     cost_usd: float = 0.0
     file_ids: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class VideoJob:
+    """One asynchronous video. `params` holds what the engine was asked (seconds, size, seed, motion)."""
+
+    id: str
+    account_id: str
+    workspace_id: str
+    api: str
+    status: str  # queued, in_progress, completed, failed, cancelled
+    prompt: str
+    model: str
+    created_at: str
+    updated_at: str
+    params: dict[str, Any] = field(default_factory=dict)
+    progress: int = 0
+    key_id: str | None = None
+    source_file_id: str | None = None
+    file_id: str | None = None
+    poster_file_id: str | None = None
+    error: str | None = None
+    lease_until: float | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("completed", "failed", "cancelled")

@@ -20,7 +20,7 @@ from easel.spaces.db import Store, now_iso
 from easel.spaces.engine import default_url
 from easel.spaces.errors import EaselError, not_found
 from easel.spaces.ledger import Ledger
-from easel.spaces.records import Account, ApiKey, Conversation, FileRecord, Folder, Page, Principal, Workspace
+from easel.spaces.records import Account, ApiKey, Conversation, FileRecord, Folder, Page, Principal, VideoJob, Workspace
 from easel.spaces.signing import LinkSigner, UrlSigner
 
 log = logging.getLogger("easel.space")
@@ -372,3 +372,31 @@ class Space:
     async def same_upload(self, workspace: Workspace, sha256: str) -> FileRecord | None:
         """A file of the workspace with exactly these bytes (a stateless client re-sends its images)."""
         return await self.store.file_by_sha256(workspace.id, sha256)
+
+    # -- video jobs -----------------------------------------------------------------------------------
+    async def add_video_job(self, job: VideoJob) -> None:
+        await self.store.create_video_job(job)
+
+    async def video_job(self, principal: Principal, job_id: str) -> VideoJob:
+        """The account's job; another account's is answered as one that does not exist."""
+        job = await self.store.get_video_job(job_id)
+        if job is None or job.account_id != principal.account_id:
+            raise not_found("Video not found")
+        return job
+
+    async def video_job_by_id(self, job_id: str) -> VideoJob | None:
+        """For the job's own runner, which acts for the account that started it."""
+        return await self.store.get_video_job(job_id)
+
+    async def video_jobs(self, principal: Principal, *, limit: int, after: str | None) -> list[VideoJob]:
+        return await self.store.list_video_jobs(principal.account_id, limit=limit, after=after)
+
+    async def move_video_job(self, job_id: str, *, from_status: tuple[str, ...], **changes: Any) -> bool:
+        return await self.store.move_video_job(job_id, from_status=from_status, **changes)
+
+    async def orphaned_video_jobs(self, now: float) -> list[VideoJob]:
+        return await self.store.claimable_video_jobs(now)
+
+    async def delete_video_job(self, job: VideoJob) -> bool:
+        """A finished job's record; its files stay in the Space."""
+        return await self.store.delete_video_job(job.id)

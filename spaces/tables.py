@@ -134,3 +134,29 @@ usage = sa.Table(
     sa.Index("usage_account", "account_id", "kind", "seq"),
     sqlite_autoincrement=True,
 )
+
+# Video jobs: asynchronous, so any process or node can answer a poll and a restart finds them.
+video_jobs = sa.Table(
+    "video_jobs", metadata,
+    _seq(),
+    sa.Column("id", sa.Text, unique=True, nullable=False),
+    sa.Column("account_id", sa.Text, nullable=False),
+    sa.Column("workspace_id", sa.Text, sa.ForeignKey("workspaces.id"), nullable=False),
+    sa.Column("key_id", sa.Text),
+    sa.Column("api", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),  # queued, in_progress, completed, failed, cancelled
+    sa.Column("progress", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("prompt", sa.Text, nullable=False),
+    sa.Column("model", sa.Text, nullable=False),
+    sa.Column("params", sa.Text, nullable=False, server_default="{}"),  # seconds, size, seed, motion, cfg
+    sa.Column("source_file_id", sa.Text),
+    sa.Column("file_id", sa.Text),
+    sa.Column("poster_file_id", sa.Text),
+    sa.Column("error", sa.Text),
+    sa.Column("lease_until", sa.Float),  # a running job's runner renews this; past it, the runner is gone
+    sa.Column("created_at", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.Text, nullable=False),
+    sa.Index("video_jobs_account", "account_id", "seq"),
+    sa.Index("video_jobs_status", "status"),
+    sqlite_autoincrement=True,
+)

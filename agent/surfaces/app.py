@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -131,10 +132,12 @@ def create_app(settings: Settings | None = None, *, prepared: bool = False) -> S
         app.state.space = space
         app.state.runtime = runtime = Runtime.build(settings, space)
         runtime.start_warming()
+        watching = asyncio.get_running_loop().create_task(runtime.videos.watch())
         try:
             async with mcp_surface.running(app.state):
                 yield
         finally:
+            watching.cancel()
             await runtime.background.drain(settings.shutdown_grace_s)
             await runtime.aclose()
             await limiter.close()

@@ -24,6 +24,7 @@ from easel.agent.surfaces.image_apis.common import (
     read_form,
     runtime,
     small_json,
+    store_source,
     with_notes,
 )
 from easel.spaces.auth import authenticate
@@ -31,8 +32,9 @@ from easel.spaces.errors import EaselError
 from easel.spaces.records import Principal
 from easel.spaces.web import absolute
 from easel.tools.image_gen import Created
+from easel.tools.video_gen import VideoRequest
 
-ERROR_PATHS = ("/api/generate", "/api/img2img")
+ERROR_PATHS = ("/api/generate", "/api/img2img", "/api/img2video")
 STYLES = ("3d-model", "analog-film", "anime", "cinematic", "digital-art", "enhance", "fantasy-art",
           "isometric", "line-art", "low-poly", "modeling-compound", "neon-punk", "origami", "photographic",
           "pixel-art", "tile-texture")
@@ -149,7 +151,53 @@ async def img2img(request: Request) -> Response:
     return _reply(request, created, "Image transformed successfully")
 
 
+async def img2video(request: Request) -> Response:
+    """AiArt's asynchronous image-to-video: the image is kept in the Space, a video job starts, its id
+    comes back at once; `img2video_result` answers the polls."""
+    principal = await authenticate(request)
+    limit = min(MAX_IMAGE_BYTES, max_upload(request))
+    form = await read_form(request, max_files=1, max_file_bytes=limit)
+    try:
+        fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+        images = form_files(form, "image")
+        if len(images) != 1:
+            raise _bad("Send exactly one image file in the form field 'image'", "image")
+        seed = _number(fields, "seed", 0, 2**32 - 1, integer=True)
+        cfg = _number(fields, "cfg_scale", 0, 10, integer=False)
+        motion = _number(fields, "motion_bucket_id", 1, 255, integer=True)
+        prompt = fields.get("prompt") or "Animate this image"
+        rt = runtime(request)
+        workspace = await rt.space.workspace(principal, _workspace(fields))
+        still = await store_source(rt.space, workspace, images[0], max_bytes=limit, accept=PHOTO_IMAGES)
+        job = await rt.videos.start(principal, workspace, VideoRequest(
+            prompt=_prompt(prompt, "prompt"), seed=int(seed) if seed else None,  # 0: a random seed, as AiArt's
+            cfg_scale=1.5 if cfg is None else cfg, motion_bucket_id=127 if motion is None else int(motion),
+            source=still), api="aiart")
+    finally:
+        await form.close()
+    return JSONResponse({"id": job.id, "message": "Video generation started. Poll for results using the returned ID."})
+
+
+async def img2video_result(request: Request) -> Response:
+    """202 while the job runs; 200 with a path to the video on this server (signed: it plays with no key)
+    once done; the job's reason, in AiArt's error shape, if it failed or was cancelled."""
+    principal = await authenticate(request)
+    rt = runtime(request)
+    job = await rt.space.video_job(principal, request.path_params["id"])
+    if not job.finished:
+        return JSONResponse({"status": "in-progress", "progress": job.progress,
+                             "message": "Video generation is still in progress. Try again in a few seconds."},
+                            status_code=202)
+    if job.status != "completed" or job.file_id is None:
+        raise EaselError(422, "generation_failed", job.error or f"The video was {job.status}")
+    video = await rt.space.account_file(principal, job.file_id)
+    return JSONResponse({"video_url": rt.space.signed_path(video), "finish_reason": "SUCCESS",
+                         "seed": job.params.get("seed"), "file_id": video.id})
+
+
 routes: list[BaseRoute] = [
     Route("/api/generate", generate_image, methods=["POST"]),
     Route("/api/img2img", img2img, methods=["POST"]),
+    Route("/api/img2video", img2video, methods=["POST"]),
+    Route("/api/img2video/result/{id}", img2video_result, methods=["GET"]),
 ]

@@ -5,6 +5,6 @@ snow, drifting clouds, shimmering water, flickering city lights. It invents noth
 still; `VideoResult.notes` says what it did and what it could not.
 """
 
-from .engine import OfflineAnimator, VideoJob, VideoResult
+from .engine import OfflineAnimator, Stopped, VideoJob, VideoResult
 
-__all__ = ["OfflineAnimator", "VideoJob", "VideoResult"]
+__all__ = ["OfflineAnimator", "Stopped", "VideoJob", "VideoResult"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -18,6 +19,12 @@ from .plan import plan_for
 from .scene import describe
 
 MAX_W, MAX_H = 1280, 720
+Progress = Callable[[float], bool]
+
+
+class Stopped(Exception):
+    """The caller asked the work to stop (a cancelled job)."""
+
 FPS = 24
 MIN_SECONDS, MAX_SECONDS = 2, 8
 
@@ -65,10 +72,12 @@ def output_size(still: tuple[int, int], width: int | None, height: int | None) -
 class OfflineAnimator:
     model = "builtin/animator-1"
 
-    async def animate(self, job: VideoJob) -> VideoResult:
-        return await asyncio.to_thread(self.animate_sync, job)
+    async def animate(self, job: VideoJob, progress: Progress | None = None) -> VideoResult:
+        return await asyncio.to_thread(self.animate_sync, job, progress)
 
-    def animate_sync(self, job: VideoJob) -> VideoResult:
+    def animate_sync(self, job: VideoJob, progress: Progress | None = None) -> VideoResult:
+        """`progress(fraction)` is called as frames are made; when it returns False the work stops with
+        `Stopped`."""
         if not MIN_SECONDS <= job.seconds <= MAX_SECONDS:
             raise EaselError(400, "invalid_request", f"seconds must be {MIN_SECONDS} to {MAX_SECONDS}")
         try:
@@ -94,6 +103,8 @@ class OfflineAnimator:
             for i, frame in enumerate(stream):
                 if i == 0:
                     poster.append(frame)
+                if progress is not None and not progress(i / frames):
+                    raise Stopped("stopped on request")
                 yield frame
 
         video = encode_mp4(keep_first(render(work, plan, masks, size=size, frames=frames, fps=FPS,
