@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -34,12 +35,15 @@ def _settings(args: argparse.Namespace) -> Settings:
 def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    settings = _settings(args)
+    _metrics_dir(settings)  # before the app, and so prometheus-client, is imported
+    from easel.agent import logs
     from easel.agent.surfaces.app import create_app, prepare
 
-    settings = _settings(args)
     common: dict[str, Any] = dict(host=settings.host, port=settings.port, log_level=settings.log_level,
                                   loop="uvloop", http="httptools", proxy_headers=False,
-                                  timeout_graceful_shutdown=int(settings.shutdown_grace_s) + 5)
+                                  timeout_graceful_shutdown=int(settings.shutdown_grace_s) + 5, access_log=False,
+                                  log_config=logs.config(fmt=settings.log_format, level=settings.log_level))
     if settings.workers == 1:
         uvicorn.run(create_app(settings), **common)
         return
@@ -48,6 +52,31 @@ def serve(args: argparse.Namespace) -> None:
     asyncio.run(prepare(settings))
     os.environ["EASEL_DATA_DIR"] = str(settings.data_dir)
     uvicorn.run("easel.agent.surfaces.app:worker_app", factory=True, workers=settings.workers, **common)
+
+
+def _metrics_dir(settings: Settings) -> None:
+    """Metrics shared by all worker processes, in `data_dir/metrics/<pid>`, made fresh at each start.
+    prometheus-client reads the variable when it is first imported, so it is set before the app (and with
+    it the metrics) is imported. Directories of servers no longer running are removed; another live server
+    sharing the data dir keeps its own."""
+    root = settings.data_dir / "metrics"
+    root.mkdir(parents=True, exist_ok=True)
+    for old in root.iterdir():
+        if not (old.name.isdigit() and _alive(int(old.name))) or int(old.name) == os.getpid():
+            shutil.rmtree(old, ignore_errors=True)
+    mine = root / str(os.getpid())
+    mine.mkdir()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(mine)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
 
 
 def _with_space(args: argparse.Namespace, work: Callable[[Any], Awaitable[None]]) -> None:

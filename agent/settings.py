@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     # A running video job's runner renews its lease; a job whose lease ran out is failed, with the reason.
     video_lease_s: float = Field(30.0, ge=2, le=3600)
     log_level: str = "info"
+    log_format: Literal["text", "json"] = "text"  # json: one object a line, with the request id
+    log_prompts: bool = False  # prompts appear in access lines only when this is set
+    # `/metrics` answers only `Authorization: Bearer <this>`; unset, it is not there (404).
+    metrics_token: SecretStr | None = None
 
     @field_validator("chat_model", "image_model", mode="before")
     @classmethod

@@ -6,6 +6,7 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import Scope
 
+from easel.spaces import request_context
 from easel.spaces.errors import EaselError
 from easel.spaces.records import Principal
 
@@ -38,4 +39,5 @@ async def authenticate(request: Request) -> Principal:
         principal = await request.app.state.space.authenticate(
             key, on_behalf_of=request.headers.get("x-on-behalf-of"))
     request.state.principal = principal
+    request_context.note(account_id=principal.account_id, workspace_id=principal.default_workspace_id)
     return principal

@@ -14,7 +14,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from easel.spaces import ids, keys
+from easel.spaces import ids, keys, request_context
 from easel.spaces.blobs import BlobStore, BlobWriter, open_blobs
 from easel.spaces.db import Store, now_iso
 from easel.spaces.engine import default_url
@@ -180,6 +180,7 @@ class Space:
                 self._workspaces[wanted] = found
         if found is None or found.account_id != principal.account_id:
             raise not_found("Workspace not found")
+        request_context.note(workspace_id=found.id)
         return found
 
     async def list_workspaces(self, principal: Principal) -> list[Workspace]:

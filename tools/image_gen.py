@@ -7,9 +7,11 @@ chat turn, turning every failure into a plain reason the model can read.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 
+from easel.spaces import metrics
 from easel.spaces.errors import EaselError
 from easel.spaces.ledger import Ledger
 from easel.spaces.media import EXT_FOR_MIME, image_size
@@ -127,13 +129,16 @@ class ImageService:
         if self.ledger:
             await self.ledger.ensure_affordable(ctx.principal, self.prices.estimate(model, width, height, job.n))
         await ctx.on_generating()
+        started = time.perf_counter()
         try:
             result = await self.paint(job)
             if not result.images:
                 raise EaselError(502, "generation_failed", f"{result.model} returned no image")
         except EaselError:
+            metrics.IMAGE_SECONDS.labels(model, job.operation, "failed").observe(time.perf_counter() - started)
             await self._record(ctx, job, model, f"{width}x{height}", status="failed")
             raise
+        metrics.IMAGE_SECONDS.labels(model, job.operation, "completed").observe(time.perf_counter() - started)
         files = [await self.save(ctx, job, result, i, img) for i, img in enumerate(result.images)]
         cost = self.prices.actual(result.model, width, height, len(files), result.cost_usd)
         usage_id = await self._record(ctx, job, result.model, f"{files[0].width}x{files[0].height}",
@@ -179,10 +184,14 @@ class ImageGenTool:
         return SCHEMA
 
     async def run(self, arguments: dict[str, Any], ctx: ToolContext) -> ToolOutcome:
+        calls = metrics.TOOL_CALLS
         try:
             created = await self.service.create(parse_args(arguments), ctx)
         except ArgumentError as exc:
+            calls.labels(self.name, self.service.engine.model, "invalid_arguments").inc()
             return ToolOutcome.failed(f"Invalid arguments: {exc}")
         except EaselError as exc:
+            calls.labels(self.name, self.service.engine.model, "failed").inc()
             return ToolOutcome.failed(exc.message)
+        calls.labels(self.name, self.service.engine.model, "completed").inc()
         return ToolOutcome(ok=True, content=describe(created), files=created.files, cost_usd=created.cost_usd)

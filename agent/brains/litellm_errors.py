@@ -59,6 +59,19 @@ def is_retriable(exc: Exception) -> bool:
     return lib is not None and isinstance(exc, lib.exceptions.APIConnectionError)
 
 
+def failure_kind(exc: BaseException) -> str:
+    """The kinds the image engine counts too (`tools.engines.litellm_errors.Kind`), for the metric of
+    upstream errors."""
+    if _is_timeout(exc) or _is_timeout(getattr(exc, "original_exception", None) or exc):
+        return "timeout"
+    status = _status(exc)
+    if status == 429:
+        return "rate_limited"
+    if isinstance(exc, Exception) and is_retriable(exc):
+        return "transient"
+    return "refused" if status in (400, 413, 415, 422) else "fatal"
+
+
 def _headers_of(exc: BaseException) -> Any:
     for source in (exc, getattr(exc, "response", None)):
         for attr in ("litellm_response_headers", "headers"):

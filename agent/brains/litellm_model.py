@@ -24,9 +24,10 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Any
 
 from easel.agent.brains import openai_wire
-from easel.agent.brains.litellm_errors import is_retriable, retry_after_seconds, to_easel_error
+from easel.agent.brains.litellm_errors import failure_kind, is_retriable, retry_after_seconds, to_easel_error
 from easel.agent.brains.litellm_usage import estimated_usage, held_chunks, usage_of
 from easel.agent.brains.model import ModelEvent, ModelReply, ModelSettings, TextDelta, ToolCall
+from easel.spaces import metrics
 from easel.spaces.errors import EaselError
 
 _litellm: Any = None
@@ -127,6 +128,7 @@ class LitellmChatModel:
                 raise
             except Exception as exc:
                 exc = mapped(exc)
+                metrics.UPSTREAM_ERRORS.labels("chat", failure_kind(exc)).inc()
                 if not yielded and attempt < settings.max_retries and is_retriable(exc):
                     await asyncio.sleep(self._delay(exc, attempt))
                     attempt += 1

@@ -20,6 +20,7 @@ from easel.agent.surfaces import (
     conversations,
     image_apis,
     mcp_surface,
+    metrics,
     openai_chat,
     playground,
     responses,
@@ -27,6 +28,7 @@ from easel.agent.surfaces import (
 )
 from easel.agent.surfaces.cors import cors_middleware
 from easel.agent.surfaces.middleware import RateLimitMiddleware
+from easel.agent.surfaces.observe import ObserveMiddleware
 from easel.spaces import routes as space_routes
 from easel.spaces.errors import EaselError
 from easel.spaces.limits import open_limiter
@@ -67,7 +69,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return error_response(request, EaselError(500, "internal_error", "Internal error; the server logged it"))
+    # Answered outside the middleware that adds the request id to every other response.
+    rid = request.scope.get("state", {}).get("request_id")
+    return error_response(request, EaselError(500, "internal_error", "Internal error; the server logged it",
+                                              headers={"X-Request-Id": rid} if rid else None))
 
 
 def announce_bootstrap(workspace_id: str, key: str) -> None:
@@ -145,12 +150,13 @@ def create_app(settings: Settings | None = None, *, prepared: bool = False) -> S
 
     app = Starlette(
         routes=[Route("/healthz", healthz, methods=["GET"]), Route("/readyz", readyz, methods=["GET"]),
-                *space_routes.routes, *zarkai.routes,
+                *metrics.routes, *space_routes.routes, *zarkai.routes,
                 *image_apis.routes, *conversations.routes, *[r for s in SURFACES for r in s.routes],
                 *mcp_surface.routes, *playground.routes],
         exception_handlers={EaselError: _easel_error, HTTPException: _http_error, Exception: _unexpected},
         lifespan=lifespan,
-        middleware=[*filter(None, [cors_middleware(settings.cors_origins)]),  # outermost: 429s carry CORS too
+        middleware=[Middleware(ObserveMiddleware, log_prompts=settings.log_prompts),  # ids on every reply
+                    *filter(None, [cors_middleware(settings.cors_origins)]),  # before the limits: 429s carry CORS too
                     Middleware(RateLimitMiddleware, limiter=limiter)],
     )
     app.state.settings = settings

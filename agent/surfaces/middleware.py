@@ -13,12 +13,13 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from easel.spaces import metrics
 from easel.spaces.auth import key_from, remember
 from easel.spaces.errors import EaselError
 from easel.spaces.limits import Limiter, headers
 from easel.spaces.web import error_response
 
-EXEMPT = ("/healthz", "/readyz")
+EXEMPT = ("/healthz", "/readyz", "/metrics")  # /metrics has its own token, not an API key
 
 
 class RateLimitMiddleware:
@@ -47,6 +48,7 @@ class RateLimitMiddleware:
         verdict = await self.limiter.acquire(bucket)
         extra = [(k.encode(), v.encode()) for k, v in headers(verdict).items()]
         if not verdict.allowed:
+            metrics.LIMIT_REJECTIONS.labels(verdict.kind).inc()
             response = error_response(Request(scope), EaselError(429, "rate_limited", verdict.reason,
                                                                  headers=headers(verdict)))
             await response(scope, receive, send)

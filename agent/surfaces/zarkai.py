@@ -16,6 +16,7 @@ from easel.agent.turn import context, conversation
 from easel.agent.turn.contract import ChatRequest, parse_chat_request
 from easel.agent.turn.events import AiComplete, ErrorEvent, Event
 from easel.agent.turn.loop import Turn, TurnSetup
+from easel.spaces import request_context
 from easel.spaces.auth import authenticate
 from easel.spaces.db import now_iso
 from easel.spaces.errors import EaselError
@@ -84,6 +85,7 @@ async def _run(rt: Runtime, setup: TurnSetup, emit: Any) -> AiComplete:
 async def chat(request: Request) -> Response | EventStream:
     principal = await authenticate(request)
     req = parse_chat_request(await json_body(request))
+    request_context.note(prompt=req.messages[-1].text)
     setup = await prepare(request, principal, req)
     rt: Runtime = request.app.state.runtime
     if not setup.model_settings.model.startswith("builtin/"):

@@ -17,6 +17,7 @@ from easel.agent.brains.model import ChatModel, ModelReply, ModelSettings, TextD
 from easel.agent.turn.background import Background
 from easel.agent.turn.conversation import History
 from easel.agent.turn.events import AiChunk, AiComplete, Event, MediaItem, ToolStatus
+from easel.spaces import metrics
 from easel.spaces.records import FileRecord, Principal, Workspace
 from easel.spaces.space import Space
 from easel.tools.base import Tool, ToolContext, ToolOutcome
@@ -128,8 +129,10 @@ class Turn:
         call = record.call
         tool = next((t for t in self.setup.tools if t.name == call.name), None)
         if tool is None:
+            metrics.TOOL_CALLS.labels("unknown", "none", "unknown_tool").inc()  # the name is the model's
             record.outcome = ToolOutcome.failed(f"There is no tool named {call.name!r} in this conversation")
         elif record.arguments is None:
+            metrics.TOOL_CALLS.labels(tool.name, "none", "invalid_arguments").inc()
             record.outcome = ToolOutcome.failed("The arguments are not a valid JSON object; send them again")
         else:
             record.outcome = await tool.run(record.arguments, self._tool_context(call))

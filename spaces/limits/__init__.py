@@ -30,6 +30,7 @@ class Verdict:
     retry_after_s: float = 0.0
     reason: str = ""
     slot: str | None = None  # the slot held, to give back with release()
+    kind: str = ""  # which limit refused: "rate" (per minute) or "concurrency" (at once)
 
 
 class Limiter(Protocol):
@@ -39,12 +40,13 @@ class Limiter(Protocol):
 
 
 def too_many_per_minute(rpm: int, reset_s: float) -> Verdict:
-    return Verdict(False, rpm, 0, reset_s, retry_after_s=reset_s, reason=f"More than {rpm} requests in a minute")
+    return Verdict(False, rpm, 0, reset_s, retry_after_s=reset_s, reason=f"More than {rpm} requests in a minute",
+                   kind="rate")
 
 
 def too_many_at_once(rpm: int, concurrent: int, remaining: int, reset_s: float) -> Verdict:
     return Verdict(False, rpm, remaining, reset_s, retry_after_s=1.0,
-                   reason=f"More than {concurrent} requests at once")
+                   reason=f"More than {concurrent} requests at once", kind="concurrency")
 
 
 def allowed(rpm: int, used: int, oldest_age_s: float | None, slot: str | None) -> Verdict:

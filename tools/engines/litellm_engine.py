@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AsyncExitStack
 from typing import Any, TypeVar
 
+from easel.spaces import metrics
 from easel.spaces.errors import EaselError
 from easel.tools.engines.base import Capabilities, EngineImage, EngineResult, ImageJob
 from easel.tools.engines.litellm_errors import classify
@@ -206,6 +207,7 @@ class LitellmImageEngine:
                 raise
             except Exception as exc:
                 failure = classify(exc, secrets=(self._api_key,))
+                metrics.UPSTREAM_ERRORS.labels("image", failure.kind).inc()
                 if not failure.retryable or tries > self.max_retries:
                     raise failure.to_error(provider=self._label, attempts=tries) from None
                 delay = self._delay(tries, failure.retry_after_s)

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.types import Message
 
 from easel.agent.runtime import Runtime
-from easel.spaces import uploads
+from easel.spaces import request_context, uploads
 from easel.spaces.errors import EaselError
 from easel.spaces.media import IMAGE_TYPES, safe_name
 from easel.spaces.records import FileRecord, Principal, Workspace
@@ -233,6 +233,7 @@ async def generate(request: Request, principal: Principal, args: dict[str, Any],
     """Paint for `principal` as `api`. `args` are `image_gen`'s arguments; `sources` are the images to
     change, in the client's order: sent ones (stored first, as uploads) or file ids already in the Space."""
     rt = runtime(request)
+    request_context.note(prompt=str(args.get("prompt", "")))
     workspace = await rt.space.workspace(principal, workspace_id)
     if not rt.images.engine.model.startswith(("builtin/", "fake/")):
         await rt.ready()  # pricing a litellm model imports litellm, which must not happen on the event loop
