@@ -22,6 +22,7 @@ from easel.agent.surfaces import (
     mcp_surface,
     metrics,
     openai_chat,
+    openapi,
     playground,
     responses,
     zarkai,
@@ -150,7 +151,7 @@ def create_app(settings: Settings | None = None, *, prepared: bool = False) -> S
 
     app = Starlette(
         routes=[Route("/healthz", healthz, methods=["GET"]), Route("/readyz", readyz, methods=["GET"]),
-                *metrics.routes, *space_routes.routes, *zarkai.routes,
+                *metrics.routes, *openapi.routes, *space_routes.routes, *zarkai.routes,
                 *image_apis.routes, *conversations.routes, *[r for s in SURFACES for r in s.routes],
                 *mcp_surface.routes, *playground.routes],
         exception_handlers={EaselError: _easel_error, HTTPException: _http_error, Exception: _unexpected},

@@ -1,0 +1,256 @@
+"""The OpenAPI 3.1 document (`GET /openapi.json`) and a page to browse it (`GET /docs`, Swagger UI served
+from the package, no CDN).
+
+Schemas come from the pydantic models of each surface (`spaces.schemas`, `surfaces.schemas`,
+`image_apis.schemas`, and `ChatRequest`, which `/v1/chat` validates with); `OPERATIONS` says, per route,
+which model is its body, its reply, and its error envelope. A route of the app that `OPERATIONS` does not
+describe still appears, with an open reply, so the document never hides an endpoint.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from easel.agent.surfaces import schemas as chat
+from easel.agent.surfaces.image_apis import schemas as img
+from easel.agent.turn.contract import ChatRequest
+from easel.spaces import schemas as space
+
+UI_DIR = Path(__file__).parent / "docs_ui"
+BINARY = "binary"  # a reply of raw bytes
+KEYS = [{"ApiKey": []}, {"Bearer": []}]
+# What any route that takes a key may answer besides its own errors.
+COMMON = (400, 401, 404, 413, 429)
+PAINTING = (*COMMON, 402, 415, 422, 502, 504)
+REASONS = {400: "Bad request", 401: "Missing or unknown key", 402: "The account's budget is spent",
+           404: "Not found (or not yours)", 410: "Expired", 413: "Too large", 415: "Not an accepted image",
+           422: "The engine refused or cannot do it", 429: "Rate limited (Retry-After)",
+           502: "The model provider failed", 504: "The model provider did not answer in time"}
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str
+    schema: dict[str, Any]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Op:
+    method: str
+    path: str
+    tag: str
+    summary: str
+    reply: type[BaseModel] | str | None  # a model, BINARY, or None for "not described"
+    error: type[BaseModel]
+    body: type[BaseModel] | None = None  # JSON
+    form: type[BaseModel] | None = None  # multipart
+    status: int = 200
+    errors: tuple[int, ...] = COMMON
+    query: tuple[Query, ...] = ()
+    stream: str | None = None  # described text/event-stream alternative of the reply
+
+
+WS_QUERY = Query("workspace_id", {"type": "string"}, "Default: the key's default workspace")
+PAGE = (WS_QUERY, Query("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 10}),
+        Query("cursor", {"type": "string"}, "From the previous page's pagination.cursor"))
+N = space.NativeError
+SPACE, CHAT = "Space (ZarkAI storage)", "ZarkAI chat"
+OPENAI, ZEKRON, AIART, CHUK, MKA1 = "OpenAI images", "Zekron", "AiArt", "chuk.chat", "MKA1"
+
+OPERATIONS: tuple[Op, ...] = (
+    Op("get", "/v1/workspaces", SPACE, "The key's workspaces, its default first", space.WorkspaceList, N),
+    Op("post", "/v1/workspaces", SPACE, "Create a workspace", space.WorkspaceObject, N, body=space.WorkspaceCreate,
+       status=201),
+    Op("post", "/v1/storage/files", SPACE, "Upload a file", space.FileObject, N, form=space.UploadForm,
+       errors=(*COMMON, 415)),
+    Op("get", "/v1/storage/files", SPACE, "List files, newest first", space.FileList, N, query=PAGE),
+    Op("get", "/v1/storage/files/{file_id}", SPACE, "A file; its bytes inline (base64) under 4 MB",
+       space.FileWithContent | space.FileMetadataOnly, N, query=(WS_QUERY,)),  # type: ignore[arg-type]
+    Op("delete", "/v1/storage/files/{file_id}", SPACE, "Delete a file", space.FileDeleted, N, query=(WS_QUERY,)),
+    Op("get", "/v1/storage/files/{file_id}/content", SPACE, "The file's bytes (a key, or a signed link's "
+       "sig and expires)", BINARY, N, errors=(*COMMON, 403, 410, 416),
+       query=(WS_QUERY, Query("sig", {"type": "string"}), Query("expires", {"type": "string"}))),
+    Op("post", "/v1/storage/folders", SPACE, "Create a folder", space.FolderObject, N, body=space.FolderCreate,
+       status=201),
+    Op("get", "/v1/storage/folders", SPACE, "List folders", space.FolderList, N, query=(WS_QUERY,)),
+    Op("get", "/v1/storage/folders/{folder_id}", SPACE, "A folder", space.FolderObject, N, query=(WS_QUERY,)),
+    Op("delete", "/v1/storage/folders/{folder_id}", SPACE, "Delete a folder and its files", space.FolderDeleted,
+       N, query=(WS_QUERY,)),
+    Op("get", "/v1/storage/folders/{folder_id}/files", SPACE, "List a folder's files", space.FileList, N,
+       query=PAGE),
+    Op("post", "/v1/storage/folders/{folder_id}/files", SPACE, "Upload a file into a folder", space.FileObject,
+       N, form=space.UploadForm, errors=(*COMMON, 415)),
+    Op("post", "/v1/chat", CHAT, "A chat turn: the model may paint; streamed with stream: true", chat.ChatReply,
+       N, body=ChatRequest, errors=(*PAINTING, 503), stream=chat.STREAM_DESCRIPTION),
+    Op("post", "/v1/images/generations", OPENAI, "Create images (OpenAI; with workspace_id, ZarkAI's direct "
+       "images)", img.OpenAIImagesReply, img.OpenAIError, body=img.OpenAIGenerationRequest, errors=PAINTING),
+    Op("post", "/v1/images/edits", OPENAI, "Edit or combine images (multipart, or JSON with file ids)",
+       img.OpenAIImagesReply, img.OpenAIError, body=img.OpenAIEditJSON, form=img.OpenAIEditForm, errors=PAINTING),
+    Op("post", "/api/v1/llm/images/generations", MKA1, "Create images (MKA1's rules)", img.OpenAIImagesReply,
+       img.OpenAIError, body=img.MKA1GenerationRequest, errors=PAINTING),
+    Op("post", "/v1/generate", ZEKRON, "Create or edit an image", img.ZekronGenerateReply, img.ZekronError,
+       body=img.ZekronGenerateRequest, errors=PAINTING),
+    Op("get", "/v1/images/{token}", ZEKRON, "A generation's image by its token (24 h)", BINARY, img.ZekronError,
+       errors=(*COMMON, 410)),
+    Op("get", "/v1/balance", ZEKRON, "Credits and spend", img.ZekronBalanceReply, img.ZekronError),
+    Op("get", "/v1/generations", ZEKRON, "What was made, newest first", img.ZekronHistoryReply, img.ZekronError,
+       query=(Query("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
+              Query("offset", {"type": "integer", "minimum": 0, "default": 0}))),
+    Op("post", "/api/generate", AIART, "Text to image", img.AiArtReply, img.AiArtError,
+       body=img.AiArtGenerateRequest, errors=PAINTING),
+    Op("post", "/api/img2img", AIART, "Image to image (multipart)", img.AiArtReply, img.AiArtError,
+       form=img.AiArtImg2ImgForm, errors=PAINTING),
+    Op("post", "/v1/ai/generate-image", CHUK, "Create an image", img.ChukGenerateReply, img.ChukError,
+       body=img.ChukGenerateRequest, errors=PAINTING),
+    Op("get", "/v1/user/credits", CHUK, "Credits and spend in euros", img.ChukCredits, img.ChukError),
+)
+
+
+def _models() -> list[type[BaseModel]]:
+    found: list[type[BaseModel]] = []
+    for op in OPERATIONS:
+        for model in (op.reply, op.error, op.body, op.form):
+            for m in getattr(model, "__args__", None) or (model,):
+                if isinstance(m, type) and issubclass(m, BaseModel) and m not in found:
+                    found.append(m)
+    return found
+
+
+def _ref(model: Any) -> dict[str, Any]:
+    options = getattr(model, "__args__", None)
+    if options:
+        return {"oneOf": [_ref(m) for m in options]}
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _operation(op: Op) -> dict[str, Any]:
+    params = [{"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
+              for name in re.findall(r"{(\w+)}", op.path)]
+    params += [{"name": q.name, "in": "query", "required": False, "schema": q.schema,
+                **({"description": q.description} if q.description else {})} for q in op.query]
+    ok: dict[str, Any] = {"description": "OK"}
+    if op.reply == BINARY:
+        ok["content"] = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
+    elif op.reply is not None:
+        ok["content"] = {"application/json": {"schema": _ref(op.reply)}}
+        if op.stream:
+            ok["content"]["text/event-stream"] = {"schema": {"type": "string", "description": op.stream}}
+    responses: dict[str, Any] = {str(op.status): ok}
+    for status in sorted(set(op.errors)):
+        responses[str(status)] = {"description": REASONS.get(status, "Error"),
+                                  "content": {"application/json": {"schema": _ref(op.error)}}}
+    out: dict[str, Any] = {"tags": [op.tag], "summary": op.summary, "operationId": _operation_id(op),
+                           "parameters": params, "responses": responses, "security": KEYS}
+    content: dict[str, Any] = {}
+    if op.body is not None:
+        content["application/json"] = {"schema": _ref(op.body)}
+    if op.form is not None:
+        content["multipart/form-data"] = {"schema": _ref(op.form)}
+    if content:
+        out["requestBody"] = {"required": True, "content": content}
+    return out
+
+
+def _operation_id(op: Op) -> str:
+    words = re.sub(r"[^a-zA-Z0-9]+", "_", op.path.replace("{", "by_")).strip("_")
+    return f"{op.method}_{words}"
+
+
+def _undescribed(method: str, path: str) -> dict[str, Any]:
+    params = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+              for name in re.findall(r"{(\w+)}", path)]
+    return {"summary": f"{method.upper()} {path}", "operationId": f"{method}_{re.sub(r'[^a-zA-Z0-9]+', '_', path)}",
+            "tags": ["Other"], "parameters": params, "security": KEYS,
+            "responses": {"default": {"description": "See the README", "content": {"application/json": {}}}}}
+
+
+def _extras() -> dict[str, dict[str, Any]]:
+    """The routes that are not an API: health, metrics and these documents."""
+    text = {"text/plain": {"schema": {"type": "string"}}}
+    return {
+        "/healthz": {"get": {"tags": ["Operations"], "summary": "Liveness; models_ready once libraries are loaded",
+                             "operationId": "get_healthz", "security": [], "responses": {"200": {
+                                 "description": "OK", "content": {"application/json": {"schema": {
+                                     "type": "object", "required": ["status", "models_ready"], "properties": {
+                                         "status": {"const": "ok"}, "models_ready": {"type": "boolean"}}}}}}}}},
+        "/metrics": {"get": {"tags": ["Operations"], "summary": "Prometheus metrics (EASEL_METRICS_TOKEN; absent "
+                             "when unset)", "operationId": "get_metrics", "security": [{"MetricsToken": []}],
+                             "responses": {"200": {"description": "Prometheus text format", "content": text},
+                                           "401": {"description": "Not the metrics token", "content": {
+                                               "application/json": {"schema": _ref(N)}}},
+                                           "404": {"description": "Metrics are off", "content": {
+                                               "application/json": {"schema": _ref(N)}}}}}},
+    }
+
+
+def document(routes: list[BaseRoute] | None = None) -> dict[str, Any]:
+    _, defs = models_json_schema([(m, "validation") for m in _models()],
+                                 ref_template="#/components/schemas/{model}")
+    paths: dict[str, dict[str, Any]] = _extras()
+    for op in OPERATIONS:
+        paths.setdefault(op.path, {})[op.method] = _operation(op)
+    for route in routes or ():
+        if isinstance(route, Route) and route.path != "/openapi.json" and not route.path.startswith("/docs"):
+            for method in sorted((route.methods or set()) - {"HEAD"}):
+                paths.setdefault(route.path, {}).setdefault(method.lower(), _undescribed(method.lower(), route.path))
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Easel", "version": "0.1.0", "description": (
+            "A self-hosted conversational image server. It speaks ZarkAI's chat and storage APIs, OpenAI's "
+            "images API and four other services' image APIs; each answers errors in its own envelope. Every "
+            "call takes `x-api-key: <key>` or `Authorization: Bearer <key>`.")},
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": {
+            "schemas": defs.get("$defs", {}),
+            "securitySchemes": {
+                "ApiKey": {"type": "apiKey", "in": "header", "name": "x-api-key"},
+                "Bearer": {"type": "http", "scheme": "bearer", "description": "The same API key"},
+                "MetricsToken": {"type": "http", "scheme": "bearer", "description": "EASEL_METRICS_TOKEN"},
+            },
+        },
+    }
+
+
+async def openapi_json(request: Request) -> Response:
+    cached = getattr(request.app.state, "openapi", None)
+    if cached is None:
+        cached = request.app.state.openapi = document(request.app.routes)
+    return JSONResponse(cached)
+
+
+DOCS_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Easel API</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="/docs/ui/swagger-ui.css"></head>
+<body><div id="ui"></div><script src="/docs/ui/swagger-ui-bundle.js"></script>
+<script src="/docs/ui/start.js"></script></body></html>
+"""
+START_JS = 'window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#ui", deepLinking: true});\n'
+
+
+async def docs(request: Request) -> Response:
+    return HTMLResponse(DOCS_PAGE)
+
+
+async def start_js(request: Request) -> Response:
+    return Response(START_JS, media_type="text/javascript")
+
+
+routes: list[BaseRoute] = [
+    Route("/openapi.json", openapi_json, methods=["GET"]),
+    Route("/docs", docs, methods=["GET"]),
+    Route("/docs/ui/start.js", start_js, methods=["GET"]),
+    Mount("/docs/ui", app=StaticFiles(directory=UI_DIR), name="docs-ui"),
+]
