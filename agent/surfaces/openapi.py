@@ -97,6 +97,8 @@ OPERATIONS: tuple[Op, ...] = (
        "images)", img.OpenAIImagesReply, img.OpenAIError, body=img.OpenAIGenerationRequest, errors=PAINTING),
     Op("post", "/v1/images/edits", OPENAI, "Edit or combine images (multipart, or JSON with file ids)",
        img.OpenAIImagesReply, img.OpenAIError, body=img.OpenAIEditJSON, form=img.OpenAIEditForm, errors=PAINTING),
+    Op("post", "/v1/images/variations", OPENAI, "Variations of one image (multipart)", img.OpenAIImagesReply,
+       img.OpenAIError, form=img.OpenAIVariationForm, errors=PAINTING),
     Op("post", "/api/v1/llm/images/generations", MKA1, "Create images (MKA1's rules)", img.OpenAIImagesReply,
        img.OpenAIError, body=img.MKA1GenerationRequest, errors=PAINTING),
     Op("post", "/v1/generate", ZEKRON, "Create or edit an image", img.ZekronGenerateReply, img.ZekronError,
@@ -167,6 +169,11 @@ def _operation_id(op: Op) -> str:
     return f"{op.method}_{words}"
 
 
+def template(path: str) -> str:
+    """A route's path as OpenAPI writes it: `{token:zekron_token}` is `{token}`."""
+    return re.sub(r"{(\w+):\w+}", r"{\1}", path)
+
+
 def _undescribed(method: str, path: str) -> dict[str, Any]:
     params = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
               for name in re.findall(r"{(\w+)}", path)]
@@ -184,6 +191,10 @@ def _extras() -> dict[str, dict[str, Any]]:
                                  "description": "OK", "content": {"application/json": {"schema": {
                                      "type": "object", "required": ["status", "models_ready"], "properties": {
                                          "status": {"const": "ok"}, "models_ready": {"type": "boolean"}}}}}}}}},
+        "/readyz": {"get": {"tags": ["Operations"], "summary": "Readiness: 503 until the model libraries are "
+                            "loaded", "operationId": "get_readyz", "security": [], "responses": {
+                                "200": {"description": "Ready", "content": {"application/json": {}}},
+                                "503": {"description": "Not yet", "content": {"application/json": {}}}}}},
         "/metrics": {"get": {"tags": ["Operations"], "summary": "Prometheus metrics (EASEL_METRICS_TOKEN; absent "
                              "when unset)", "operationId": "get_metrics", "security": [{"MetricsToken": []}],
                              "responses": {"200": {"description": "Prometheus text format", "content": text},
@@ -202,8 +213,9 @@ def document(routes: list[BaseRoute] | None = None) -> dict[str, Any]:
         paths.setdefault(op.path, {})[op.method] = _operation(op)
     for route in routes or ():
         if isinstance(route, Route) and route.path != "/openapi.json" and not route.path.startswith("/docs"):
+            path = template(route.path)
             for method in sorted((route.methods or set()) - {"HEAD"}):
-                paths.setdefault(route.path, {}).setdefault(method.lower(), _undescribed(method.lower(), route.path))
+                paths.setdefault(path, {}).setdefault(method.lower(), _undescribed(method.lower(), path))
     return {
         "openapi": "3.1.0",
         "info": {"title": "Easel", "version": "0.1.0", "description": (

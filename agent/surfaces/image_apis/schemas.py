@@ -58,6 +58,9 @@ class _OpenAICommon(Strict):
                                      "then also has file_id, name and mime_type")
     seed: int | None = SEED
     negative_prompt: str | None = Field(None, max_length=2000)
+    moderation: Literal["auto", "low"] | None = Field(None, description="Accepted; Easel has no moderation model")
+    output_compression: int | None = Field(None, ge=0, le=100)
+    partial_images: Literal[0] | None = Field(None, description="Partial images need streaming: only 0")
 
 
 class OpenAIGenerationRequest(_OpenAICommon):
@@ -75,6 +78,7 @@ class OpenAIEditJSON(_OpenAICommon):
     images: list[ImageReference] | None = Field(None, max_length=16)
     file_ids: list[str] | None = Field(None, max_length=16)
     mask: ImageReference | None = None
+    input_fidelity: Literal["high", "low"] | None = None
 
 
 class OpenAIEditForm(BaseModel):
@@ -91,6 +95,17 @@ class OpenAIEditForm(BaseModel):
     workspace_id: str | None = None
 
 
+class OpenAIVariationForm(BaseModel):
+    image: Binary = Field(description="The image to vary (PNG, JPEG or WebP)")
+    model: str | None = None
+    n: int | None = Field(None, ge=1, le=10)
+    response_format: Literal["url", "b64_json"] | None = None
+    size: str | None = None
+    user: str | None = None
+    workspace_id: str | None = None
+    seed: int | None = SEED
+
+
 class OpenAIImage(Loose):
     url: str | None = None
     b64_json: str | None = None
@@ -98,9 +113,26 @@ class OpenAIImage(Loose):
     file_id: str
 
 
+class OpenAITokens(Loose):
+    text_tokens: int
+    image_tokens: int
+
+
+class OpenAIImagesUsage(Loose):
+    input_tokens: int
+    output_tokens: int
+    total_tokens: int
+    input_tokens_details: OpenAITokens
+
+
 class OpenAIImagesReply(Loose):
     created: int
     data: list[OpenAIImage]
+    usage: OpenAIImagesUsage
+    size: str | None = Field(None, description="GPT image models: what was made")
+    quality: str | None = None
+    output_format: str | None = None
+    background: str | None = None
     file_id: str | None = Field(None, description="With workspace_id: the first image's (ZarkAI)")
     name: str | None = None
     mime_type: str | None = None
@@ -114,6 +146,7 @@ class MKA1GenerationRequest(Strict):
     response_format: Literal["url", "b64_json"] | None = None
     size: Literal["256x256", "512x512", "1024x1024", "1792x1024", "1024x1792"] | None = None
     style: Literal["vivid", "natural"] | None = None
+    output_format: Literal["png", "jpeg", "jpg", "webp"] | None = None
     user: str | None = Field(None, max_length=200)
     workspace_id: str | None = Field(None, max_length=100)
 
