@@ -14,9 +14,10 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.agent.surfaces.test_zarkai import parse_stream
-from tests.conftest import Running, start_with_two_tenants
+from tests.conftest import Running, Tenant, start_with_two_tenants
 from tests.fakes.images_upstream import FakeImagesUpstream
 from tests.fakes.upstream import ErrorReply, FakeChatUpstream, FakeToolCall, TextReply, ToolCallReply
+from tests.serverproc import EaselServer
 
 TOKEN = "metrics-token-4f1c"
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -129,3 +130,22 @@ def test_an_open_stream_is_counted_while_it_is_open(
         assert value(scrape(running), "easel_open_streams", route="/v1/chat") == 1
         assert b"ai_complete" in b"".join(chunks)
     assert value(scrape(running), "easel_open_streams", route="/v1/chat") == 0
+
+
+def test_with_several_workers_a_scrape_counts_every_worker(tmp_path_factory: pytest.TempPathFactory) -> None:
+    key = "esk_metrics_workers_key_000000000000"
+    server = EaselServer(tmp_path_factory.mktemp("workers"), key=key, env={
+        "EASEL_METRICS_TOKEN": TOKEN, "EASEL_WORKERS": "2", "EASEL_RATE_LIMIT_RPM": "0"})
+    running = Running(server.launch().wait_ready(timeout=120), Tenant(key, ""), Tenant(key, ""))
+    try:
+        before = scrape(running)
+        for _ in range(40):  # new connections each, which the kernel spreads over both workers
+            assert httpx.get(running.url + "/v1/workspaces", headers={"x-api-key": key}).status_code == 200
+        after = scrape(running)
+        files = list((server.data_dir / "metrics").glob("*/counter_*.db"))
+    finally:
+        server.stop()
+    assert len({f.name for f in files}) == 2  # both workers counted something
+    counted = [value(s, "easel_http_requests_total", route="/v1/workspaces", method="GET", status="200")
+               for s in (before, after)]
+    assert counted[1] - counted[0] == 40
