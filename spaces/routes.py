@@ -142,6 +142,12 @@ async def file_content(request: Request) -> Response:
         record = await space.signed_file(file_id)
     else:
         record = await space.file(await _workspace(request), file_id)
+    return await content_response(request, space, record)
+
+
+async def content_response(request: Request, space: Space, record: FileRecord) -> Response:
+    """A file's bytes as a download: ETag, Range (206) for seeking, a presigned redirect where configured,
+    `sendfile` where the bytes are local. The caller has already decided the file may be read."""
     etag = f'"{record.sha256}"'
     headers = {"ETag": etag, "Cache-Control": "private, max-age=3600", "Accept-Ranges": "bytes",
                "Content-Disposition": f"inline; filename*=UTF-8''{_quote(record.name)}"}

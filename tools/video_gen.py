@@ -58,14 +58,14 @@ class VideoService:
 
     # -- starting and stopping --------------------------------------------------------------------------
     async def start(self, principal: Principal, workspace: Workspace, request: VideoRequest, *,
-                    api: str) -> VideoJob:
+                    api: str, requested_model: str | None = None) -> VideoJob:
         """Checked, charged for up front (402 before anything runs), recorded, then run in the background."""
         if self.ledger is not None:
             await self.ledger.ensure_affordable(principal, self.prices.estimate(self.engine.model, 1280, 720, 1))
         params = {"seconds": request.seconds, "width": request.width, "height": request.height,
                   "seed": request.seed if request.seed is not None else secrets.randbelow(2**31),
                   "motion_bucket_id": request.motion_bucket_id, "cfg_scale": request.cfg_scale,
-                  "on_behalf_of": principal.on_behalf_of}
+                  "on_behalf_of": principal.on_behalf_of, "requested_model": requested_model}
         stamp = now_iso()
         job = VideoJob(id=f"video_{secrets.token_hex(12)}", account_id=principal.account_id,
                        workspace_id=workspace.id, key_id=principal.key_id, api=api, status="queued",

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from easel.agent.surfaces.image_apis import aiart, chuk, mka1, openai_images, zekron
+from easel.agent.surfaces.image_apis import aiart, chuk, mka1, openai_images, openai_videos, zekron
 from easel.spaces.web import register_error_shape
 
 routes: list[BaseRoute] = []
-for _api in (openai_images, zekron, aiart, chuk, mka1):
+for _api in (openai_images, openai_videos, zekron, aiart, chuk, mka1):
     for _prefix in _api.ERROR_PATHS:
         register_error_shape(_prefix, _api.error_shape)
     routes += _api.routes
