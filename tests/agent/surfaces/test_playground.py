@@ -294,6 +294,25 @@ def test_html_in_a_prompt_and_a_file_name_shows_as_text_and_runs_nothing(browser
     assert page.evaluate("document.title") == "Easel playground"  # the handler never ran
 
 
+def test_a_wrong_key_is_said_in_plain_words_and_a_new_one_is_asked_for(browser: Any, served: Running) -> None:
+    ws = new_workspace(served, "keys")
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
+    context.add_init_script("localStorage.setItem('easel.key', 'esk_not_a_key')")
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    page.goto(served.url + "/")
+    page.locator("#key-dialog[open]").wait_for()
+    assert page.locator("#alert-text").inner_text() == ("Easel did not accept the API key: Invalid API key. "
+                                                        "Enter a valid key.")
+    page.fill("#key-input", served.alice.key)
+    page.press("#key-input", "Enter")
+    page.wait_for_selector("body[data-ready]", state="attached")
+    assert page.locator("#alert").is_hidden() and page.locator("#key-dialog[open]").count() == 0
+    assert page.evaluate("localStorage.getItem('easel.key')") == served.alice.key
+    assert ws in page.locator("#workspace option").evaluate_all("(os) => os.map((o) => o.value)")
+    context.close()
+
+
 def test_the_page_is_served_with_a_strict_policy(served: Running) -> None:
     page = httpx.get(served.url + "/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
