@@ -284,7 +284,18 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--url", default="http://127.0.0.1:8000/mcp", help="the server's MCP endpoint")
     p.add_argument("--key", help="the API key (or EASEL_API_KEY)")
     p.set_defaults(func=mcp)
+    p = sub.add_parser("eval", help="score a brain on a labelled set of requests (default: the project's own)")
+    p.add_argument("cases", nargs="?", help="a JSONL file of labelled cases (see README: Comparing brains)")
+    p.add_argument("--model", help="the brain to score: any litellm model (default: EASEL_CHAT_MODEL)")
+    p.add_argument("--out", help="where to write the JSON report (default: eval-report.json)")
+    p.set_defaults(func=run_eval)
     return root
+
+
+def run_eval(args: argparse.Namespace) -> None:
+    from easel.agent.evaluation import main as evaluate
+
+    raise SystemExit(evaluate(args.cases, args.model, args.out))
 
 
 def main(argv: list[str] | None = None) -> None:

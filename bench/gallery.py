@@ -45,6 +45,28 @@ EDITS = [
     "Make this photo black and white", "Make it sepia", "Make it darker", "Add a rainbow to this image",
     'Add the text "Hello Easel" to this image', "Flip this image horizontally", "Blur this image",
 ]
+SUBJECTS = [  # subjects in scenes, counts and styles: the offline painter's figures, through /v1/chat
+    "A red fox sitting in a snowy forest", "A cute robot in a garden", "Draw a cat",
+    "A cat and a dog on a beach", "Three birds flying over a lake at sunset", "A sailboat on the lake at dusk",
+    "A castle on a hill at night", "An elephant and a giraffe in the desert, in watercolor",
+    "A horse in a meadow at sunrise, as an oil painting", "A snowman in a snowy village",
+    "An astronaut under a starry sky", "A dragon over the mountains, fantasy art", "A penguin on an icy shore",
+    "A tractor in a field, pixel art", "A bus and a taxi in a city street at night",
+    "A cup of coffee and a croissant, in watercolor", "Four cows on rolling hills", "A rocket launching at dawn",
+    "A whale and a dolphin in the ocean", "A camel in the desert at sunset",
+    "A wizard and a unicorn in an enchanted forest, anime style", "A farmer with a sheep and a pig on a farm",
+    "A house with a tree and a dog, pencil sketch", "A hot dog, a pizza and a hamburger, pop art",
+    "A cyclist on a country road, low poly", "A teddy bear and balloons, claymation",
+    "A pirate ship on stormy seas", "Two kittens playing in a garden", "A kangaroo in the outback at sunset",
+    "A polar bear on the ice at night", "An owl in a forest at midnight",
+    "A fire engine and a firefighter in the rain", "A bicycle by a lake, impressionism",
+    "A ghost in a foggy forest at night", "A princess and a castle, comic book style",
+    "A car on a mountain road, cinematic", "A mermaid and a sailboat in the bay",
+    "Sunflowers and a butterfly in a field, in watercolor", "A dinosaur in a jungle",
+    "A herd of zebras on the savanna", "A cactus and a snake in the desert, line art",
+    "A chef with a cake, origami", "A unicorn and a submarine under a starry sky",
+    "Five sheep and a dog on the hills, seed 3",
+]
 TILE = 320
 
 
@@ -80,7 +102,7 @@ def sheet(tiles: list[Image.Image], columns: int, title: str) -> Image.Image:
     return out
 
 
-def run(out: Path) -> None:
+def run(out: Path, subjects_out: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp, EaselServer(Path(tmp), key=KEY,
                                                            env={"EASEL_RATE_LIMIT_RPM": "0"}) as server:
         c = httpx.Client(base_url=server.base_url, headers={"x-api-key": KEY}, timeout=120)
@@ -104,9 +126,30 @@ def run(out: Path) -> None:
         title = f"Easel offline engine gallery: {len(tiles)} images through /v1/chat"
         sheet(tiles, 6, title).save(out, optimize=True)
         print(f"wrote {out} ({len(tiles)} tiles in {time.monotonic() - started:.1f} s)")
+        subjects(c, workspace, subjects_out)
+
+
+def subjects(c: httpx.Client, workspace: str, out: Path) -> None:
+    """The subjects sheet: each tile is labelled with its prompt and what the painter says it drew (and left out)."""
+    tiles, started = [], time.monotonic()
+    for prompt in SUBJECTS:
+        body = {"messages": [{"role": "user", "content": prompt}], "workspace_id": workspace,
+                "tools": ["image_gen"]}
+        reply = c.post("/v1/chat", json=body).json()
+        media = (reply.get("media") or [{}])[0]
+        meta = media.get("metadata") or {}
+        data = c.get(media["url"]).content if media else None
+        drawn = ", ".join(meta.get("drawn") or []) or "no subject"
+        omitted = f"; not drawn: {', '.join(meta['omitted'])}" if meta.get("omitted") else ""
+        tiles.append(tile(data, f"{prompt}  [drew: {drawn}{omitted}]"))
+    title = f"Easel offline painter: {len(tiles)} prompts with subjects, through /v1/chat"
+    sheet(tiles, 6, title).save(out, optimize=True)
+    print(f"wrote {out} ({len(tiles)} tiles in {time.monotonic() - started:.1f} s)")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "gallery.png")
-    run(parser.parse_args().out)
+    parser.add_argument("--subjects-out", type=Path, default=ROOT / "docs" / "subjects.png")
+    args = parser.parse_args()
+    run(args.out, args.subjects_out)

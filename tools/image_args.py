@@ -20,10 +20,13 @@ SIZE_PRESETS = {  # seed 003
 }
 RATIOS = ("1:1", "4:3", "3:4", "16:9", "9:16", "3:2", "2:3")
 RATIO_WORDS = {"square": "1:1", "landscape": "16:9", "portrait": "9:16", "wide": "16:9", "tall": "9:16"}
-STYLE_PRESETS = (  # seed 000's named styles and seed 002's 16 presets
-    "oil painting", "watercolor", "pencil sketch", "pop art", "anime", "pixel art", "impressionism",
-    "3d-model", "analog-film", "cinematic", "digital-art", "enhance", "fantasy-art", "isometric", "line-art",
-    "low-poly", "modeling-compound", "neon-punk", "origami", "photographic", "pixel-art", "tile-texture",
+# The offline painter's own style names are the canonical ones (tests/tools/test_image_args.py keeps them equal
+# to its list; a literal here keeps this module free of the painter's imports). Any described style is taken too.
+STYLE_PRESETS = (
+    "oil-painting", "watercolor", "pencil-sketch", "pop-art", "comic-book", "anime", "pixel-art",
+    "impressionism", "3d-model", "analog-film", "cinematic", "digital-art", "enhance", "fantasy-art",
+    "isometric", "line-art", "low-poly", "modeling-compound", "neon-punk", "origami", "photographic",
+    "tile-texture",
 )
 
 
@@ -151,8 +154,8 @@ SCHEMA: dict[str, Any] = {
                               "description": "Inferred from the sources when omitted."},
                 "source_file_ids": {"type": "array", "items": {"type": "string"}, "maxItems": MAX_SOURCES,
                                     "description": "Images to edit, restyle or combine (file ids listed to you)."},
-                "style": {"type": "string", "description": "A preset (" + ", ".join(STYLE_PRESETS)
-                          + ") or any described style."},
+                "style": {"type": "string", "description": "One of the canonical names (" + ", ".join(STYLE_PRESETS)
+                          + "), or a short description of any other style."},
                 "negative_prompt": {"type": "string", "description": "What to avoid."},
                 "size": {"type": "string", "description": "WIDTHxHEIGHT, each side 64-2048, or a preset: "
                          + ", ".join(SIZE_PRESETS)},

@@ -94,6 +94,7 @@ def read_conversation(messages: list[dict[str, Any]]) -> Conversation:
     return Conversation(
         user_text=message_text(users[-1]).strip() if users else "",
         user_spoke_last=bool(messages) and messages[-1].get("role") == "user",
+        earlier=tuple(re.sub(r"\n\[images: [^\]]*\]$", "", message_text(m)).strip() for m in users[:-1]),
         results=tuple(results),
         images=listed_images(messages),
     )

@@ -9,10 +9,12 @@ are meant), each readable on its own. Vocabulary lives in the regex tables next 
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Any
 
 from easel.agent.brains.offline_types import Conversation, Decision, ImageRequest, ListedImage
+from easel.tools.engines.offline.subjects import read_cast
 
 # -- does the user want an image? --------------------------------------------------------------------------
 
@@ -20,27 +22,81 @@ _POLITE = re.compile(  # courtesy and wishes around the request: "please", "coul
     r"^(?:is\s+it\s+possible\s+to\s+|(?:please|pls|kindly|ok(?:ay)?|now|so|and|also|then|hey|alright|great|cool|next)\b[,!.\s]*"
     r"|(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+)?|i(?:'d|\s+would)\s+(?:like|love)\s+(?:you\s+)?(?:to\s+)?"
     r"|i\s+(?:want|need)\s+(?:you\s+)?(?:to\s+)?|let'?s\s+|go\s+ahead\s+and\s+|try\s+to\s+|help\s+me\s+"
-    r"|(?:give|show|get)\s+me\s+)+",
+    r"|(?:give|show|get)\s+me\s+|would\s+you\s+mind\s+|i\s+was\s+hoping\s+(?:you\s+could\s+|to\s+)?"
+    r"|if\s+it'?s\s+not\s+too\s+much\s+trouble,?\s*|when\s+you\s+have\s+a\s+moment,?\s*)+",
     re.I,
 )
 _CREATE = (
     r"create|generate|make|draw|paint|sketch|render|design|illustrate|produce|imagine|visuali[sz]e|depict|doodle"
+    r"|picture|do"
 )
 _EDIT = (
     r"edit|add|remove|erase|delete|change|replace|turn|transform|convert|apply|recolou?r|colou?ri[sz]e|brighten"
     r"|darken|lighten|blur|sharpen|restyle|modify|adjust|retouch|swap|enhance|crop|extend|redo|stylize|put|fix"
     r"|flip|mirror|rotate|resize|scale|shrink|enlarge|invert|desaturate|tint|overlay|caption|write|label"
+    r"|take|place|move|insert|paste|give|redo|sketch"
 )
 _COMPOSE = r"combine|merge|blend|compose|collage|stitch|fuse|juxtapose"
 _NOUNS = (
-    r"images?|pictures?|pics?|photos?|photographs?|illustrations?|drawings?|paintings?|logos?|icons?|diagrams?"
+    r"images?|imgs?|pictures?|pics?|photos?|photographs?|illustrations?|drawings?|paintings?|logos?|icons?|diagrams?"
     r"|posters?|wallpapers?|banners?|sketch(?:es)?|portraits?|artworks?|renders?|graphics?|infographics?"
     r"|stickers?|avatars?|thumbnails?|mockups?|comics?|memes?|flyers?|mascots?|variations?|versions?|scenes?"
 )
 _QUESTION = re.compile(r"^(?:what|why|how|who|when|where|which|is|are|do|does|did|should|what'?s)\b", re.I)
-_NEW_THING = re.compile(rf"(?:{_CREATE})\s+(?:me\s+|us\s+)?(?:an?|some|another|new|\d+|two|three)\b", re.I)
+_NEW_THING = re.compile(
+    rf"(?:{_CREATE})\s+(?:me\s+|us\s+)?(?:an?|some|another|new|\d+|two|three)\b(?!\s+version)", re.I
+)
 # "a cat astronaut": in an image app, a bare description asks for that picture.
-_BARE_SUBJECT = re.compile(r"^(?:an?|some|\d+|two|three|four)\s+[a-z]", re.I)
+_BARE_SUBJECT = re.compile(r"^(?:an?|some|\d+(?::\d+)?|two|three|four)\s+[a-z]", re.I)
+_CHAT_VERB = re.compile(
+    r"^(?:tell|explain|describe|recommend|suggest|write|help|translate|summari[sz]e|list|define|compare|say|"
+    r"answer|show\s+me\s+how|teach)\b",
+    re.I,
+)
+# "don't make a picture, just …", "no image please", "hold off on generating": the user declines an image.
+_DECLINE = re.compile(
+    r"\b(?:don'?t|do\s+not|no\s+need\s+to|hold\s+off\s+on|without|not|never|no)\s+(?:\w+\s+){0,3}?"
+    r"(?:make|making|create|creating|draw|drawing|generat\w*|paint|painting|render|change|changing|redo|edit|"
+    r"images?|pictures?|drawings?|anything)\b",
+    re.I,
+)
+_CLAUSE = re.compile(r"[.;:!?]+\s+|[.;:!?]+$|\s+-\s+|,\s*|\s+but\s+", re.I)
+_JUST = re.compile(r"^(?:just|only|first|instead|then|rather|please|now)\s+", re.I)
+_TYPOS = {"imgae": "image", "imge": "image", "img": "image", "imgs": "images", "pictur": "picture",
+          "foto": "photo", "fotos": "photos", "pixle": "pixel", "ad": "add", "u": "you", "plz": "please",
+          "pls": "please", "teh": "the", "wiht": "with", "watercolour": "watercolour"}
+_STEMS = {"creat": "create", "generat": "generate", "mak": "make", "illustrat": "illustrate"}
+_VERBS = ("draw", "create", "make", "paint", "generate", "render", "sketch", "illustrate", "design", "produce",
+          "imagine", "visualize", "depict", "add", "combine", "merge", "blend", "apply", "turn", "convert",
+          "transform", "restyle", "remove", "change", "flip", "rotate", "crop", "blur", "brighten", "darken",
+          "insert", "stitch")
+
+
+def normalise(text: str) -> str:
+    """Mend the typos that hide a request: a misspelt verb starting a clause ("drwa", "genrate"), and
+    shorthand for image words ("img", "foto")."""
+    text = re.sub(r"\b[a-z]+\b", lambda m: _TYPOS.get(m.group(0).lower(), m.group(0)), text, flags=re.I)
+    text = re.sub(r"\b(mind\s+)(creat|generat|mak|render|illustrat|draw|paint|sketch|design)ing\b",
+                  lambda m: m.group(1) + _STEMS.get(m.group(2).lower(), m.group(2)), text, flags=re.I)
+
+    def mend(match: re.Match[str]) -> str:
+        word = match.group(2)
+        low = word.lower()
+        if low in _VERBS or len(low) < 3 or _known_word(low):
+            return match.group(0)
+        close = difflib.get_close_matches(low, _VERBS, n=1, cutoff=0.75)
+        return match.group(1) + (close[0] if close else word)
+
+    lead = r"(^|[.;:!?,]\s*|\b(?:you|please|can|could|to)\s+)"
+    return re.sub(lead + r"([A-Za-z]+)\b", mend, text)
+
+
+def _known_word(word: str) -> bool:
+    return word in {"can", "could", "would", "will", "please", "the", "and", "you", "not", "don't", "use", "seed",
+                    "hey", "hi", "hello", "how", "what", "who", "why", "when", "where", "which", "now", "one",
+                    "another", "again", "same", "try", "more", "give", "show", "let's", "its", "it's", "this",
+                    "that", "these", "for", "with", "kindly", "thanks", "thank", "great", "nice", "cool", "okay",
+                    "into", "there", "then", "also", "just", "tell", "plant", "paint", "print", "dance"}
 
 
 def without_politeness(text: str) -> str:
@@ -60,45 +116,124 @@ def makes_new_image(core: str) -> bool:
     return _NEW_THING.match(core) is not None
 
 
-def wants_image(text: str, images: list[ListedImage]) -> bool:
-    core = without_politeness(text)
-    # "Could you draw…" and "is it possible to draw…" lose their courtesy; "what is a GAN?" stays a question.
-    if _QUESTION.match(core) and not re.match(r"^(?:can|could|would|will)\s", text.strip(), re.I):
+def declines_image(core: str) -> bool:
+    """ "Don't make a picture, just tell me …" — but not "don't make it black and white, make it sepia"."""
+    match = _DECLINE.search(core)
+    if not match:
+        return False
+    later = _CLAUSE.split(core[match.end() :])[1:]
+    asks = [_JUST.sub("", without_politeness(c)) for c in later if c.strip()]
+    return not any(_starts_with(f"{_CREATE}|{_EDIT}|{_COMPOSE}", c) and not _CHAT_VERB.match(c) for c in asks)
+
+
+def _clause_wants(clause: str, images: list[ListedImage]) -> bool:
+    core = _JUST.sub("", without_politeness(clause))
+    if not core or core.endswith("?") and _QUESTION.match(core) or _CHAT_VERB.match(core):
         return False
     if re.match(r"make\s+(?:sure|sense)\b", core, re.I):
         return False
-    if _starts_with(f"{_CREATE}|{_COMPOSE}", core) or (_BARE_SUBJECT.match(core) and not core.endswith("?")):
+    if _starts_with(f"{_CREATE}|{_COMPOSE}", core) and not re.match(r"do\s+(?:you|i|we|they)\b", core, re.I):
         return True
+    if _BARE_SUBJECT.match(core) and not core.endswith("?") or names_something(core):
+        return True
+    if images and (_starts_with(_EDIT, core) or find_style(core) is not None or _VERSION.search(core)):
+        return True
+    return False
+
+
+def names_something(core: str) -> bool:
+    """A terse description ("fox in snow", "sunset beach pic"): a few words naming drawable things."""
+    if len(core.split()) > 10 or _QUESTION.match(core):
+        return False
+    return bool(read_cast(core).wanted) or bool(_SCENE_NOUNS.search(core)) or bool(_search_word(_NOUNS, core))
+
+
+_SCENE_NOUNS = re.compile(
+    r"\b(?:mountains?|hills?|lake|sea|ocean|beach|forest|city|skyline|desert|sunset|sunrise|dawn|dusk|valley|"
+    r"river|island|garden|waterfall|landscape|snow|castle|galaxy|space)\b",
+    re.I,
+)
+_VERSION = re.compile(r"\b(?:an?|the)\s+(?:[\w-]+\s+){0,2}?version\b", re.I)
+
+
+def wants_image(text: str, images: list[ListedImage], earlier: tuple[str, ...] = ()) -> bool:
+    core = without_politeness(text)
+    clauses = [c for c in _CLAUSE.split(core) if c.strip()]
+    # "Could you draw…" and "is it possible to draw…" lose their courtesy; "what is a GAN?" stays a question,
+    # but "when you have a moment, could you draw…" and "do three more" do not.
+    requested = any(_starts_with(_CREATE, without_politeness(c)) for c in clauses) or follow_up(core) is not None
+    if _QUESTION.match(core) and not re.match(r"^(?:can|could|would|will)\s", text.strip(), re.I):
+        if not (images and _VERSION.search(core)) and not requested:
+            return False
+    if declines_image(core) or _CHAT_VERB.match(core):
+        return False
     asks = _search_word(f"{_CREATE}|{_EDIT}|{_COMPOSE}|want|need|show me|give me", core)
-    if asks and _search_word(_NOUNS, core):
+    if asks and _search_word(_NOUNS, core) and not core.endswith("?"):
         return True
-    return bool(images) and (_starts_with(_EDIT, core) or find_style(core) is not None)
+    if any(_clause_wants(c, images) for c in clauses):
+        return True
+    return bool(earlier) and follow_up(core) is not None
+
+
+# "another one, but at night", "same again but square", "do three more", "try again with seed 5"
+_FOLLOW_UP = re.compile(
+    r"^(?:(?:and\s+|now\s+)?(?:another(?:\s+one)?|one\s+more|(?:do\s+(?:it|that|this)\s+)?again|"
+    r"same\s+(?:again|thing|one|but)|try\s+again|(?:do|make|give\s+me)\s+(?:\d+|two|three|four|five|a\s+few|"
+    r"some)\s+more|(?:\d+|two|three|four|five)\s+more|more\s+of\s+(?:those|these|them)|"
+    r"(?:now\s+)?make\s+an?\s+(?:tall|wide|square|vertical|horizontal|bigger|larger)\s+version))\b",
+    re.I,
+)
+
+
+def follow_up(core: str) -> str | None:
+    """What a follow-up adds to the previous request ("at night"), or None when it isn't one."""
+    core = re.sub(r"^(?:do|give\s+me|make)\s+(?=(?:\d+|two|three|four|five|a\s+few|some)\s+more\b)", "", core,
+                  flags=re.I)
+    match = _FOLLOW_UP.match(core)
+    if not match:
+        return None
+    rest = core[match.end() :]
+    rest = re.sub(r"^\W*(?:but|with|please|like\s+(?:that|this)|of\s+(?:those|these|them)|in\s+the\s+same\s+style)\b"
+                  r"(?:\s*(?:but|please|,))*", "", rest, flags=re.I)
+    return rest.strip(" ,.!?")
 
 
 # -- options the user states -------------------------------------------------------------------------------
 
+# The painter's canonical style names first (the image_gen schema lists them), then movements it has no
+# name for, which are passed on as described.
 _KNOWN_STYLES: dict[str, str] = {
-    "oil painting": r"oil[- ]?paint(?:ing|ed)?|in\s+oils?",
-    "watercolor": r"water[- ]?colou?r(?:s|ed)?",
-    "pencil sketch": r"pencil[- ](?:sketch|drawing|drawn|art)|(?:sketched|drawn)\s+in\s+pencil|graphite",
-    "charcoal drawing": r"charcoal",
-    "ink drawing": r"pen\s+and\s+ink|ink\s+(?:drawing|sketch|illustration)",
-    "pop art": r"pop[- ]art|warhol",
+    "oil-painting": r"oil[- ]?paint(?:ing|ed)?s?|in\s+oils?|oils",
+    "watercolor": r"water[- ]?colou?r(?:s|ed)?|aquarelle",
+    "pencil-sketch": r"pencil(?:[- ](?:sketch|drawing|drawn|art))?|(?:sketched|drawn)\s+in\s+pencil|graphite|charcoal",
+    "line-art": r"pen\s+and\s+ink|ink\s+(?:drawing|sketch|illustration)|line[- ]?art|line\s+drawing",
+    "pop-art": r"pop[- ]art|warhol\w*|lichtenstein",
     "anime": r"anime|manga|ghibli",
-    "pixel art": r"pixel[- ]?art|pixelated|8[- ]bit|16[- ]bit",
-    "impressionism": r"impressionis[mt]\w*|monet|renoir",
+    "pixel-art": r"pixel[- ]?art|pixelated|8[- ]bit|16[- ]bit",
+    "impressionism": r"impressionis[mt]\w*|monet|renoir|van\s+gogh",
+    "comic-book": r"comic[- ]book|comic\s+style",
+    "low-poly": r"low[- ]poly(?:gon)?",
+    "3d-model": r"3d[- ]render(?:ing)?|3d\s+(?:style|model)|cgi",
+    "photographic": r"photo[- ]?realistic|hyper[- ]?realistic",
+    "modeling-compound": r"clay(?:mation)?|plasticine|play[- ]?doh",
+    "origami": r"origami|papercraft|paper[- ]craft",
+    "isometric": r"isometric",
+    "fantasy-art": r"fantasy[- ]art",
+    "analog-film": r"35\s?mm|analog(?:ue)?\s+film|(?:old\s+)?film\s+(?:photo(?:graph)?|look|still)|polaroid",
+    "tile-texture": r"(?:seamless\s+)?tile\s+texture|seamless\s+(?:texture|pattern)",
+    "digital-art": r"digital\s+(?:art|painting|illustration)",
+    "cinematic": r"cinematic",
+    "neon-punk": r"neon[- ]?punk",
     "cubism": r"cubis[mt]|picasso",
     "surrealism": r"surreal(?:ism|ist)?|dali|magritte",
     "art deco": r"art[- ]deco",
+    "art nouveau": r"art[- ]nouveau",
     "ukiyo-e": r"ukiyo[- ]?e",
     "cartoon": r"cartoon(?:ish|y)?",
-    "comic book": r"comic[- ]book|comic\s+style",
-    "line art": r"line[- ]art",
-    "low poly": r"low[- ]poly",
-    "3d render": r"3d[- ]render(?:ing)?|3d\s+style",
-    "photorealistic": r"photo[- ]?realistic|hyper[- ]?realistic",
     "stained glass": r"stained[- ]glass",
 }
+# A medium named beside a movement ("an impressionist oil painting") is what the user asked to get.
+_MEDIUMS = ("oil-painting", "watercolor", "pencil-sketch", "line-art")
 _ART_NOUNS = r"painting|drawing|sketch|illustration|artwork|art|print|poster|mosaic|cartoon|comic|engraving"
 _STYLE_OF = re.compile(
     r"in\s+the\s+(?:art\s+)?style\s+of\s+(?:an?\s+|the\s+)?(?P<s>[^,.;!?]+?)"
@@ -110,7 +245,9 @@ _STYLE_PHRASES = [  # weaker hints, tried in order when no known style is named
     re.compile(rf"\b(?:as|into)\s+(?:an?\s+)?(?P<s>[a-z][\w -]{{0,30}}?\b(?:{_ART_NOUNS}))\b", re.I),
     re.compile(r"\b(?P<s>[a-z][\w-]{2,20})[- ](?:style|look|effect|filter)\b", re.I),
 ]
-_NOT_STYLES = {"the", "this", "that", "same", "new", "image", "photo", "a", "an"}
+_NOT_STYLES = {"the", "this", "that", "same", "new", "image", "photo", "a", "an", "picture", "it", "one", "pic",
+               "winter", "summer", "autumn", "fall", "spring", "night", "sunset", "snowy", "rainy", "wide", "tall",
+               "square", "vertical", "version", "my", "your", "different", "similar", "fresh"}
 
 
 def canonical_style(phrase: str) -> str:
@@ -125,6 +262,8 @@ def find_style(text: str) -> str | None:
     if match := _STYLE_OF.search(text):
         return canonical_style(match.group("s"))
     known = [(m.start(), name) for name, p in _KNOWN_STYLES.items() if (m := _search_word(p, text))]
+    if mediums := [k for k in known if k[1] in _MEDIUMS]:
+        return min(mediums)[1]
     if known:
         return min(known)[1]
     for pattern in _STYLE_PHRASES:
@@ -136,7 +275,7 @@ def find_style(text: str) -> str | None:
 _NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
 _NUMBERS |= {"ten": 10, "a couple of": 2, "a pair of": 2, "a few": 3, "several": 3}
 _COUNT = re.compile(  # "three variations", "4 images" — but not "these two images" (those exist already)
-    r"(?<!\bthese )(?<!\bthose )(?<!\bthe )(?<!\bmy )(?<!\bboth )(?<!\bof )"
+    r"(?<!\bthese )(?<!\bthose )(?<!\bthe )(?<!\bmy )(?<!\bboth )(?<!\bof )(?<![:x×\d])"
     r"\b(?P<n>\d+|" + "|".join(_NUMBERS) + r")\s+"
     r"(?:different\s+|more\s+|unique\s+|distinct\s+|alternative\s+)?"
     r"(?:variations?|versions?|options?|variants?|takes|alternatives|designs?|concepts?|" + _NOUNS + r")\b",
@@ -145,12 +284,19 @@ _COUNT = re.compile(  # "three variations", "4 images" — but not "these two im
 _SIZE = re.compile(r"\b(\d{2,5})\s*[x×]\s*(\d{2,5})\b", re.I)
 _RATIO = re.compile(r"\b(\d{1,2}(?:\.\d+)?)\s*:\s*(\d{1,2}(?:\.\d+)?)\b")
 _LAYOUT = r"\s+(?:orientation|mode|format|aspect|layout)|-oriented"
+_FRAME = (  # "wide" or "tall" shapes the picture when it describes the picture: "a wide shot", "a tall poster"
+    r"\s*(?:\w+\s+|,\s*){0,2}?(?:image|picture|pic|photo|shot|scene|view|poster|banner|wallpaper|version|format"
+    r"|painting|watercolou?r|drawing|sketch|illustration|render|one|print)s?\b"
+)
 _ORIENTATIONS = (  # words for shapes; "a portrait of" or "a landscape painting" are subjects, not shapes
-    (rf"\bsquare(?:{_LAYOUT}|\s+(?:image|picture|photo|crop|logo|icon))|\b(?:in|as a)\s+square\b", "1:1"),
-    (rf"\bportrait(?:{_LAYOUT})|\bin\s+portrait\b", "2:3"),
-    (rf"\blandscape(?:{_LAYOUT})|\bin\s+landscape\b", "3:2"),
-    (r"\b(?:widescreen|cinematic|panoramic|panorama)\b", "16:9"),
-    (r"\bvertical\b|\bphone\s+wallpaper\b", "9:16"),
+    (rf"\bsquare(?:{_LAYOUT}|\s+(?:image|picture|photo|crop|logo|icon|format|version))"
+     r"|\b(?:in|as a|but|make it)\s+square\b|\bsquare\s*$", "1:1"),
+    (rf"\bportrait(?:{_LAYOUT})|\bin\s+portrait\b|\b(?:tall|vertical|narrow)\b{_FRAME}"
+     r"|\b(?:tall|vertical)\s+version", "2:3"),
+    (rf"\blandscape(?:{_LAYOUT})|\bin\s+landscape\b|\blandscape\s+format", "3:2"),
+    (rf"\b(?:widescreen|panoramic|panorama|desktop\s+wallpaper)\b|\b(?:wide|wider|horizontal)\b(?:{_FRAME}|\s*(?:[,.!?]|$))",
+     "16:9"),
+    (r"\bphone\s+wallpaper\b|\bphone\s+background\b", "9:16"),
 )
 _SEED = re.compile(r"\bseed\s*(?:=|:|of|number|#)?\s*(\d+)\b", re.I)
 _NEGATIVE = re.compile(
@@ -160,8 +306,11 @@ _NEGATIVE = re.compile(
 )
 
 
+_MORE = re.compile(r"\b(?P<n>\d+|" + "|".join(_NUMBERS) + r")\s+(?:more\b|of\s+(?:them|those|these)\b)", re.I)
+
+
 def find_count(text: str) -> int | None:
-    if not (match := _COUNT.search(text)):
+    if not (match := _COUNT.search(text) or _MORE.search(text)):
         return None
     raw = match.group("n").lower()
     count = int(raw) if raw.isdigit() else _NUMBERS[raw]
@@ -223,7 +372,11 @@ _DERIVED = re.compile(
     r"\s+(?:this|that|these|it|them)\b",
     re.I,
 )
-_PRONOUN = re.compile(r"\b(?:it|them|that\s+one|this\s+one|the\s+(?:image|picture|photo))\b", re.I)
+_PRONOUN = re.compile(
+    r"\b(?:it|them|that\s+one|this\s+one|the\s+(?:image|picture|photo))\b"
+    r"|\b(?:this|these)\b(?!\s+(?:is|are|was|were)\b)",
+    re.I,
+)
 _IMAGE_WORDS = re.compile(rf"\b(?:images?|pictures?|photos?|ones?|pics?|files?|{_COMPOSE})\b", re.I)
 _GENERIC_STEMS = {"image", "photo", "picture", "file", "untitled", "the", "and", "new", "edit"}
 
@@ -283,12 +436,23 @@ _WEAK_COMPOSE = re.compile(r"\b(?:next\s+to|alongside|beside|together|in\s+one\s
 _PLURAL_REF = re.compile(r"\b(?:them|these|those|both|all)\b", re.I)
 
 
+# "put the dog from the first image into the second", "take the cat from cat.png and put it on …"
+_TRANSFER = re.compile(r"\bfrom\b.+\b(?:into|onto|in|on|to|with)\b", re.I)
+
+
 def compose_sources(core: str, images: list[ListedImage], refs: list[ListedImage]) -> list[ListedImage]:
     """The images to compose, or [] when the words don't ask to put several images together. "Combine"
-    alone means the attached images (or all); "next to"/"together" need two named images or "them"."""
+    alone means the attached images (or all); "next to"/"together" need two named images or "them";
+    moving something from one image into another needs two images to hand."""
     strong, weak = _STRONG_COMPOSE.search(core), _WEAK_COMPOSE.search(core)
-    if len(refs) >= 2 and (strong or weak):
+    transfer = _TRANSFER.search(core) and len(images) >= 2
+    if len(refs) >= 2 and (strong or weak or transfer):
         return refs
+    attached, made = [i for i in images if i.attached], [i for i in images if i.made]
+    if transfer:
+        return attached if len(attached) >= 2 else images
+    if weak and attached and made and _PRONOUN.search(core):  # "put my photo next to it"
+        return [made[-1], *attached]
     if strong or (weak and _PLURAL_REF.search(core)):
         return default_sources(images, "compose")
     return []
@@ -314,7 +478,8 @@ _REF_PHRASE = re.compile(
 # "Edit this image to add rain" loses its reference to "Edit add rain"; the instruction is "add rain".
 _BARE_EDIT = re.compile(rf"^(?:edit|modify|update|alter)\s+(?=(?:{_EDIT}|make)\b)", re.I)
 _SHAPE_WORDS = re.compile(
-    rf"\b(?:in\s+)?(?:portrait|landscape|square)(?:{_LAYOUT})\b|\bin\s+(?:portrait|landscape)\b", re.I
+    rf"\b(?:in\s+)?(?:portrait|landscape|square)(?:{_LAYOUT})\b|\bin\s+(?:portrait|landscape)\b"
+    r"|\blandscape\s+format\b", re.I
 )
 _RATIO_PHRASE = re.compile(
     r"\b(?:in|at|with)?\s*(?:an?\s+)?\d{1,2}\s*:\s*\d{1,2}(?:\s+(?:aspect\s+)?ratio)?", re.I
@@ -348,8 +513,13 @@ def plan_image(text: str, images: list[ListedImage]) -> ImageRequest:
     if len(sources := compose_sources(core, images, refs)) >= 2:
         return _request("compose", text, sources)
     style = find_style(core)
-    changes_existing = not new_thing and bool(images) and (_starts_with(_EDIT, core) or style is not None)
-    if not refs and not changes_existing:
+    reshapes = find_aspect_ratio(core) is not None and _VERSION.search(core)
+    changes_existing = not new_thing and bool(images) and not reshapes and (
+        _starts_with(f"{_EDIT}|make", core) or style is not None or _VERSION.search(core) is not None)
+    if changes_existing and not refs:
+        made = [i for i in images if i.made]
+        refs = [] if any(i.attached for i in images) else made[-1:]
+    if not refs and not changes_existing or reshapes:
         return _request("generate", text, [])
     operation = "style_transfer" if style is not None else "edit"
     return _request(operation, text, refs or default_sources(images, operation))
@@ -372,8 +542,29 @@ def route(conversation: Conversation, *, may_call: bool = True, must_call: bool 
     if not conversation.user_spoke_last and not (must_call and text):
         return Decision("nothing_to_do")
     images = list(conversation.images)
-    if must_call or wants_image(text, images):
+    text = normalise(text)
+    earlier = [normalise(t) for t in conversation.earlier]
+    if must_call or wants_image(text, images, tuple(earlier)):
         if not may_call:
             return Decision("tool_unavailable", text=text)
-        return Decision("call_tool", text=text, request=plan_image(text, images))
+        return Decision("call_tool", text=text, request=plan_with_history(text, images, earlier))
     return Decision("chat", text=text, images=conversation.images)
+
+
+def plan_with_history(text: str, images: list[ListedImage], earlier: list[str]) -> ImageRequest:
+    """A follow-up ("another one, but at night") repeats the last request the user made, with the
+    change; its style and shape carry over unless restated, its seed and count do not."""
+    core = without_politeness(text)
+    change = follow_up(core)
+    previous = next((t for t in reversed(earlier) if wants_image(t, [])), None)
+    if change is None or previous is None:
+        return plan_image(text, images)
+    if find_style(change) and any(i.made for i in images) and not find_aspect_ratio(change):
+        return plan_image(text, images)  # "same thing in pixel art": restyle the picture just made
+    before = plan_image(previous, [])
+    options = {k: v for k, v in before.options.items() if k in ("style", "size", "aspect_ratio", "negative_prompt")}
+    now = stated_options(change, "generate") | stated_options(core, "generate")
+    if "size" in now or "aspect_ratio" in now:
+        options.pop("size", None), options.pop("aspect_ratio", None)
+    prompt = before.prompt + (f", {strip_options(change)}" if strip_options(change) else "")
+    return ImageRequest("generate", prompt, [], options | now)

@@ -31,6 +31,7 @@ class Conversation:
 
     user_text: str = ""
     user_spoke_last: bool = False
+    earlier: tuple[str, ...] = ()  # the user's earlier messages, oldest first, for "another one, but …"
     results: tuple[str, ...] = ()
     images: tuple[ListedImage, ...] = ()
 

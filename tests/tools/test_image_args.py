@@ -59,3 +59,12 @@ def test_jpg_is_jpeg_and_the_schema_matches_the_model() -> None:
     from easel.tools.image_args import ImageGenArgs
 
     assert set(props) == set(ImageGenArgs.model_fields)
+
+
+def test_the_schema_names_the_offline_painters_styles_as_the_canonical_ones() -> None:
+    from easel.tools.engines.offline.style_names import STYLES
+    from easel.tools.image_args import SCHEMA, STYLE_PRESETS
+
+    assert STYLE_PRESETS == tuple(STYLES)
+    described = SCHEMA["function"]["parameters"]["properties"]["style"]["description"]
+    assert all(name in described for name in STYLES) and "any other style" in described

@@ -133,7 +133,7 @@ async def test_the_sentence_before_the_call_says_what_is_being_made() -> None:
 @pytest.mark.parametrize(
     ("user", "style"),
     [
-        ("Render this photo as a pencil sketch", "pencil sketch"),
+        ("Render this photo as a pencil sketch", "pencil-sketch"),
         ("Apply a watercolor style to my uploaded photo", "watercolor"),
         ("Render this image as an oil painting in the style of impressionism", "impressionism"),
     ],
@@ -173,7 +173,7 @@ async def test_make_it_darker_edits_the_image_made_earlier() -> None:
 
 async def test_the_one_you_just_made_is_the_latest_made_image() -> None:
     arguments = await call_arguments("Now make the one you just made look like pop art", [*ATTACHED, *MADE])
-    assert arguments["operation"] == "style_transfer" and arguments["style"] == "pop art"
+    assert arguments["operation"] == "style_transfer" and arguments["style"] == "pop-art"
     assert arguments["source_file_ids"] == [CITY]
 
 
