@@ -161,7 +161,8 @@ def wants_image(text: str, images: list[ListedImage], earlier: tuple[str, ...] =
     clauses = [c for c in _CLAUSE.split(core) if c.strip()]
     # "Could you draw…" and "is it possible to draw…" lose their courtesy; "what is a GAN?" stays a question,
     # but "when you have a moment, could you draw…" and "do three more" do not.
-    requested = any(_starts_with(_CREATE, without_politeness(c)) for c in clauses) or follow_up(core) is not None
+    requested = any(_starts_with(_CREATE, without_politeness(c)) for c in clauses) or (
+        bool(earlier) and follow_up(core) is not None)
     if _QUESTION.match(core) and not re.match(r"^(?:can|could|would|will)\s", text.strip(), re.I):
         if not (images and _VERSION.search(core)) and not requested:
             return False
@@ -172,7 +173,8 @@ def wants_image(text: str, images: list[ListedImage], earlier: tuple[str, ...] =
         return True
     if any(_clause_wants(c, images) for c in clauses):
         return True
-    return bool(earlier) and follow_up(core) is not None
+    # "again" repeats an earlier request for a picture, not an earlier "say hello".
+    return follow_up(core) is not None and any(wants_image(t, []) for t in earlier)
 
 
 # "another one, but at night", "same again but square", "do three more", "try again with seed 5"
