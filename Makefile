@@ -1,18 +1,31 @@
-# The two commands: `make run` and `make test`. Both build .venv from pyproject.toml when it is
-# missing or older than pyproject.toml, so a fresh machine with only Python 3.11 needs nothing else.
+# The two commands: `make run` and `make test`. Both build .venv when it is missing or older than
+# requirements.lock or pyproject.toml: every dependency from the lock, each checked against its hash, then
+# Easel itself (editable, no dependencies of its own choosing), so a fresh machine with only Python 3.11
+# or newer needs nothing else. `make lock` refreshes the lock from pyproject.toml.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test gallery screenshots bench bench-quick lint clean
+.PHONY: run test gallery screenshots bench bench-quick lint lock clean
 
-$(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Easel needs Python 3.11, found " + sys.version.split()[0])'
+LOCK := requirements.lock
+
+$(STAMP): pyproject.toml $(LOCK)
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Easel needs Python 3.11 or newer, found " + sys.version.split()[0])'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
+
+# The lock: every dependency of Easel and its tests, pinned with the hashes of every published file, for
+# every platform and Python from 3.11 (uv's universal resolution). Run after changing pyproject.toml.
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	$(BIN)/uv pip compile --quiet --universal --generate-hashes --extra test --python-version 3.11 \
+		--output-file $(LOCK) pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/easel serve
