@@ -57,7 +57,7 @@ class EaselServer:
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         return self
 
-    def wait_ready(self, timeout: float = 30) -> EaselServer:
+    def wait_ready(self, timeout: float = 120) -> EaselServer:
         assert self.proc is not None, "launch() first"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

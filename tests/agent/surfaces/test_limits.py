@@ -51,14 +51,14 @@ def test_the_6th_concurrent_request_is_refused_and_passes_after(tmp_path: Path) 
                 for line in lines:
                     if '"generating"' in line:
                         break
-                started.wait(timeout=30)
+                started.wait(timeout=120)
                 for _ in lines:
                     pass
 
         threads = [threading.Thread(target=hold) for _ in range(5)]
         for t in threads:
             t.start()
-        started.wait(timeout=30)  # all five are painting now
+        started.wait(timeout=120)  # all five are painting now
         sixth = httpx.get(server.base_url + "/v1/workspaces", headers={"x-api-key": KEY})
         assert (sixth.status_code, sixth.json()["code"]) == (429, "rate_limited")
         assert sixth.headers["retry-after"] == "1"

@@ -33,7 +33,7 @@ def test_sigint_mid_stream_lets_the_turn_finish(tmp_path: Path) -> None:
 
     t = threading.Thread(target=client)
     t.start()
-    assert painting.wait(30)
+    assert painting.wait(120)
     assert server.proc is not None
     server.proc.send_signal(signal.SIGINT)
     t.join(timeout=60)

@@ -169,8 +169,9 @@ def test_an_exhausted_budget_is_402_and_paints_nothing(paid: Running, upstream: 
     broke = new_tenant(paid, "aiart-broke")
     set_budget(paid, broke, "0")
     sent = len(upstream.image_requests)
+    # The first paid request waits for the model libraries to load (the price estimate uses litellm).
     r = httpx.post(paid.url + "/api/img2img", headers=broke.headers, data={"prompt": "Make it snowy"},
-                   files={"image": ("a.png", png_bytes(), "image/png")})
+                   files={"image": ("a.png", png_bytes(), "image/png")}, timeout=120)
     assert r.status_code == 402 and r.json()["code"] == "insufficient_credits"
     r = httpx.post(paid.url + "/api/generate", headers=broke.headers, json={"video_description": "a cat"})
     assert r.status_code == 402
