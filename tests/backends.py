@@ -1,9 +1,9 @@
 """The backend sets the suites run against, and the services behind them.
 
 "embedded" is the default a plain `make run` uses: SQLite and a local folder, no services. "services" is a
-deployment's: PostgreSQL now (more, such as an object store and Redis, join by adding their variables to
-`Backend.env`). Every server or Space a test makes on "services" gets a database of its own, made with a
-unique name and dropped when the run ends, so parallel runs never collide.
+deployment's: PostgreSQL, an S3 object store (moto's server on loopback, a bucket of its own per backend) and
+Redis (a key prefix of its own per backend). Every server or Space a test makes on "services" gets a database
+of its own, made with a unique name and dropped when the run ends, so parallel runs never collide.
 
 Where a service is unreachable its tests skip with the reason; under CI (CI=true) they fail instead.
 """
@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from easel.spaces.engine import create_database, drop_database, redacted
+from tests.services import MotoServer, S3Target, drop_redis_prefix, redis_or_skip, redis_prefix
 
 EMBEDDED, SERVICES = "embedded", "services"
 BACKENDS = [EMBEDDED, SERVICES]
@@ -30,6 +31,7 @@ class Backend:
 
     name: str
     env: dict[str, str] = field(default_factory=dict)
+    s3: S3Target | None = None  # the bucket behind EASEL_BLOB_URL, to look at objects directly
 
     @property
     def database_url(self) -> str | None:
@@ -43,6 +45,8 @@ class ServicePool:
         self._databases: list[str] = []
         self._probed = False
         self._reason: str | None = None
+        self._moto: MotoServer | None = None
+        self._prefixes: list[str] = []
 
     def unavailable(self) -> str | None:
         """Why the services backend cannot run here, or None."""
@@ -66,11 +70,24 @@ class ServicePool:
         if name == EMBEDDED:
             return Backend(EMBEDDED)
         self.require()
+        redis_url = redis_or_skip()
+        if self._moto is None:
+            self._moto = MotoServer().start()
         url = asyncio.run(create_database(POSTGRES_URL, "easel_test"))
         self._databases.append(url)
-        return Backend(SERVICES, {"EASEL_DATABASE_URL": url})
+        prefix = redis_prefix()
+        self._prefixes.append(prefix)
+        s3 = S3Target(self._moto, self._moto.bucket())
+        return Backend(SERVICES, {"EASEL_DATABASE_URL": url, **s3.env, "EASEL_REDIS_URL": redis_url,
+                                  "EASEL_REDIS_PREFIX": prefix}, s3=s3)
 
     def close(self) -> None:
         for url in self._databases:
             asyncio.run(drop_database(url))
         self._databases.clear()
+        for prefix in self._prefixes:
+            drop_redis_prefix(prefix)
+        self._prefixes.clear()
+        if self._moto is not None:
+            self._moto.stop()
+            self._moto = None

@@ -22,9 +22,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def run_cli(data_dir: Path, *args: str) -> str:
+def run_cli(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> str:
     out = subprocess.run([sys.executable, "-m", "easel.agent.cli", "--data-dir", str(data_dir), *args],
-                         capture_output=True, text=True, cwd=ROOT, timeout=60, env=os.environ.copy())
+                         capture_output=True, text=True, cwd=ROOT, timeout=60, env={**os.environ, **(env or {})})
     if out.returncode != 0:
         raise RuntimeError(f"easel {' '.join(args)} failed: {out.stderr}")
     return out.stdout

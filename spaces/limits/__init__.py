@@ -56,12 +56,12 @@ def allowed(rpm: int, used: int, oldest_age_s: float | None, slot: str | None) -
 
 
 def headers(verdict: Verdict) -> dict[str, str]:
-    if not verdict.limit:
-        return {}
-    out = {"x-ratelimit-limit-requests": str(verdict.limit),
-           "x-ratelimit-remaining-requests": str(verdict.remaining),
-           "x-ratelimit-reset-requests": f"{math.ceil(verdict.reset_s)}s"}
-    if not verdict.allowed:
+    out = {}
+    if verdict.limit:
+        out = {"x-ratelimit-limit-requests": str(verdict.limit),
+               "x-ratelimit-remaining-requests": str(verdict.remaining),
+               "x-ratelimit-reset-requests": f"{math.ceil(verdict.reset_s)}s"}
+    if not verdict.allowed:  # a refusal always says when to come back, also with no per-minute limit
         out["retry-after"] = str(max(1, math.ceil(verdict.retry_after_s)))
     return out
 
