@@ -3,12 +3,15 @@ with the picture (rotated corners become transparent)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
 from . import weather
 from .edit_parse import EditOp
+from .placing import add_subject
 from .style_ops import blur, curve, f32, luma, saturate, u8, unsharp, vignette
 from .styles import apply_style
 from .text import draw_text, fit_size, wrap
@@ -16,9 +19,14 @@ from .text import draw_text, fit_size, wrap
 MAX_SIDE = 4096
 
 
-def apply_ops(rgba: np.ndarray, ops: list[EditOp], rng: np.random.Generator, strength: float) -> np.ndarray:
+def apply_ops(rgba: np.ndarray, ops: list[EditOp], rng: np.random.Generator, strength: float,
+              scene: dict[str, Any] | None = None) -> np.ndarray:
+    """`scene` is what the painter recorded about a picture it made (horizon, where each subject went), so
+    "put a hat on the snowman" finds the snowman."""
     for op in ops:
-        if op.kind in _GEOMETRY:
+        if op.kind == "subject":
+            rgba = add_subject(rgba, op, rng, scene or {})
+        elif op.kind in _GEOMETRY:
             rgba = _GEOMETRY[op.kind](rgba, op)
         elif op.kind == "text":
             rgba = _text(rgba, op)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from easel.spaces.errors import EaselError
 
 from . import style_names
+from .subjects import read_cast
 
 CONFIGURE = "configure an image model (EASEL_IMAGE_MODEL) for that."
 CAPABLE = (
@@ -83,11 +84,30 @@ def _unquote(clause: str, quotes: list[str]) -> str:
 
 
 def _parse_clause(c: str, quotes: list[str]) -> EditOp | None:
-    for parser in (_text_op, _geometry_op, _weather_op, _tone_op, _colour_op, _filter_op, _style_op):
+    for parser in (_subject_op, _text_op, _geometry_op, _weather_op, _tone_op, _colour_op, _filter_op, _style_op):
         op = parser(c, quotes)
         if op is not None:
             return op
     return None
+
+
+_PLACE_VERB = re.compile(r"^(?:(?:please|also|now|then|and)\s+)*(?:add|put|place|insert|include|draw|paint|give)\b")
+_WHERE = re.compile(r"\b(?:on(?:to)?|in(?:to)?|to|next\s+to|beside|near|by|above|over|under|at)\s+"
+                    r"(?:the\s+|a\s+|an\s+|my\s+|this\s+|its\s+)?(?P<target>[a-z][a-z -]*)$")
+
+
+def _subject_op(c: str, quotes: list[str]) -> EditOp | None:
+    """ "add a cat", "put a hat on the snowman", "add a boat on the lake": a figure placed into the picture."""
+    if not _PLACE_VERB.match(c) or re.search(r"quote\d+|\btext\b|\bcaption\b", c):
+        return None
+    what, target = c, ""
+    if where := _WHERE.search(c):
+        what, target = c[: where.start()], where.group("target").strip()
+    wanted = read_cast(what).wanted
+    if not wanted:
+        return None
+    first = wanted[0]
+    return EditOp("subject", amount=float(first.drawn), text=first.subject.name, where=target)
 
 
 def _text_op(c: str, quotes: list[str]) -> EditOp | None:

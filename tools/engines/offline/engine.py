@@ -16,6 +16,7 @@ from collections.abc import Callable
 import numpy as np
 
 from easel.spaces.errors import EaselError
+from easel.tools import provenance
 
 from ..base import MIME_TYPES, Capabilities, EngineImage, EngineResult, ImageJob, SourceImage
 from . import codec, painter
@@ -84,8 +85,10 @@ class OfflineEngine:
         source = await self._decode(job.sources[0])
         size = _size(job, source) if job.width or job.height else None
 
+        scene = provenance.read(job.sources[0].data) or {}  # what the painter recorded, if it made the source
+
         def render(seed: int) -> painter.Painted:
-            return painter.edit(source, ops, size, seed, job.strength)
+            return painter.edit(source, ops, size, seed, job.strength, scene)
 
         images, _ = await self._render_all(job, _base_seed(job), render)
         return EngineResult(images=images, model=self.model, style=style_name, notes=tuple(notes))

@@ -74,7 +74,7 @@ _SUBJECT_WORDS: dict[str, str] = {
     "beach": r"beach\w*|coast\w*|shore\w*|seaside|seashore",
 }
 _WEATHER_WORDS: dict[str, str] = {
-    "snow": r"snow\w*|winter|blizzard|frost\w*|icy|wintry",
+    "snow": r"snow(?!m[ae]n)\w*|winter|blizzard|frost\w*|icy|wintry",
     "rain": r"rain\w*|storm\w*|drizzle|downpour|showers?|monsoon",
     "fog": r"fog\w*|mist\w*|haze|hazy|smog",
 }

@@ -147,8 +147,9 @@ def style_transfer(rgba: np.ndarray, style: str, strength: float, w: int, h: int
     return Painted(out, f"The image restyled as {pretty(style)}.")
 
 
-def edit(rgba: np.ndarray, ops: list[EditOp], size: tuple[int, int] | None, seed: int, strength: float) -> Painted:
-    out = apply_ops(rgba, ops, np.random.default_rng(seed), strength)
+def edit(rgba: np.ndarray, ops: list[EditOp], size: tuple[int, int] | None, seed: int, strength: float,
+         scene: dict[str, Any] | None = None) -> Painted:
+    out = apply_ops(rgba, ops, np.random.default_rng(seed), strength, scene)
     if size is not None and out.shape[:2] != (size[1], size[0]):
         out = composer.cover(out, size[0], size[1])
     names = ", ".join(_op_words(op) for op in ops)
@@ -158,6 +159,8 @@ def edit(rgba: np.ndarray, ops: list[EditOp], size: tuple[int, int] | None, seed
 def _op_words(op: EditOp) -> str:
     if op.kind == "text":
         return f"text '{op.text}' at the {op.where}"
+    if op.kind == "subject":
+        return f"added {op.text}" + (f" on the {op.where}" if op.where else "")
     if op.kind == "style":
         return f"{pretty(op.text)} style"
     if op.kind in ("brightness", "contrast", "saturation", "warmth"):

@@ -56,7 +56,7 @@ def test_style_requests_inside_an_edit() -> None:
     ("prompt", "phrase"),
     [
         ("remove the car", "cannot remove objects from a photo"),
-        ("add a dragon to the sky", "cannot add a dragon to a photo"),
+        ("add a submarine to the sky", "cannot add a submarine to a photo"),
         ("replace the sky with a galaxy", "cannot replace the sky in a photo"),
         ("blur the background", "cannot change the background"),
         ("make her smile", "cannot edit people or faces"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import tomllib
 from collections import Counter
 from importlib import resources
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from easel.tools.engines.offline import painter
 from easel.tools.engines.offline.figures import figure
@@ -89,3 +91,30 @@ def test_counts_are_drawn_and_a_style_goes_over_the_whole_picture() -> None:
     assert styled.metadata == birds.metadata and "pencil sketch" in styled.description.lower()
     gray, colour = styled.pixels.astype(int), birds.pixels.astype(int)
     assert np.abs(gray[..., 0] - gray[..., 2]).mean() < 6 < np.abs(colour[..., 0] - colour[..., 2]).mean()
+
+
+def test_object_edits_place_a_subject_into_an_existing_picture() -> None:
+    import asyncio
+
+    from easel.tools import provenance
+    from easel.tools.engines.base import ImageJob, SourceImage
+    from easel.tools.engines.offline import OfflineEngine
+
+    engine = OfflineEngine()
+    made = asyncio.run(engine.generate(ImageJob(operation="generate", prompt="a snowman on the hills", width=384,
+                                                height=384, seed=4)))
+    image = made.images[0]
+    data = provenance.embed(image.data, "image/png", dict(image.metadata))
+    source = SourceImage("f", data, "image/png", "snowman.png", 384, 384)
+    hat = asyncio.run(engine.edit(ImageJob(operation="edit", prompt="put a hat on the snowman", sources=(source,),
+                                           seed=1)))
+    assert "added hat on the snowman" in (hat.images[0].revised_prompt or "")
+    before = np.asarray(Image.open(io.BytesIO(image.data)).convert("RGB")).astype(int)
+    after = np.asarray(Image.open(io.BytesIO(hat.images[0].data)).convert("RGB")).astype(int)
+    x0, y0, x1, _ = image.metadata["layout"][0]["box"]
+    changed = np.abs(after - before).sum(axis=2) > 40
+    rows = np.flatnonzero(changed.any(axis=1))
+    assert rows.size and rows.min() < y0 + 10 and rows.max() < y0 + (x1 - x0)  # the hat sits on its head
+    cat = asyncio.run(engine.edit(ImageJob(operation="edit", prompt="add a cat", sources=(source,), seed=1)))
+    moved = np.abs(np.asarray(Image.open(io.BytesIO(cat.images[0].data)).convert("RGB")).astype(int) - before)
+    assert (moved.sum(axis=2) > 40).mean() > 0.01
