@@ -97,7 +97,12 @@ class Runtime:
             raise EaselError(400, "invalid_model", f"Model {requested!r} is not available here; "
                              f"allowed: {allowed}", param="model")
         model = requested or s.chat_model
-        configured = model == s.chat_model
+        # An allowed model of the configured model's provider goes to the same place with the same key
+        # (a gateway serves many models); one of another provider gets neither, so the configured key is
+        # never sent to a provider it was not made for: litellm reads that provider's own key (e.g.
+        # ANTHROPIC_API_KEY) as usual.
+        configured = model.split("/", 1)[0] == s.chat_model.split("/", 1)[0] and "/" in model
+        configured = configured or model == s.chat_model
         return ModelSettings(
             model=model, api_base=s.chat_api_base if configured else None,
             api_key=s.chat_api_key.get_secret_value() if configured and s.chat_api_key else None,

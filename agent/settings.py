@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     # Lasting links (chat completions' Markdown images): 0 means they never expire.
     link_ttl_s: int = Field(0, ge=0)
     max_upload_mb: int = Field(25, ge=1, le=1024)
+    # JSON bodies (chat, workspaces, folders, image options) past this are refused with 413 as they arrive.
+    max_json_mb: float = Field(1.0, gt=0, le=1024)
     # Where file bytes live: file:///path (default: blobs/ under data_dir) or s3://bucket/prefix (AWS_* variables
     # for credentials and region; EASEL_S3_ENDPOINT_URL for MinIO, R2, Garage, Ceph). EASEL_BLOB_REDIRECT=1 answers
     # downloads from an object store with a redirect to a short-lived presigned URL instead of streaming them.

@@ -40,11 +40,16 @@ def sniff_image(head: bytes) -> bool:
             or head[:6] in (b"GIF87a", b"GIF89a") or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"))
 
 
+def printable(text: str) -> str:
+    """NFC text without control, format (bidi overrides, zero-width) or unassigned characters: what a
+    name shown to other people may hold."""
+    return "".join(ch for ch in unicodedata.normalize("NFC", text) if unicodedata.category(ch)[0] != "C")
+
+
 def safe_name(name: str | None, *, default: str = "upload") -> str:
     """A file name that is safe to show and to send back in a header: no path, no control characters."""
-    name = unicodedata.normalize("NFC", name or "")
-    name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = printable(name)
     name = re.sub(r"[<>:\"|?*]", "_", name).strip(" .")
     if len(name) > 200:
         stem, dot, ext = name.rpartition(".")

@@ -15,7 +15,7 @@ from easel.spaces.errors import EaselError
 from easel.spaces.ranges import parse_range
 from easel.spaces.records import FileRecord, Folder, Workspace
 from easel.spaces.space import Space
-from easel.spaces.web import absolute, json_body, query_int
+from easel.spaces.web import absolute, json_body, optional_text, query_int
 
 INLINE_LIMIT = 4 * 1024 * 1024  # under this, a retrieve carries the bytes (ZarkAI)
 
@@ -62,6 +62,13 @@ async def _workspace(request: Request, given: str | None = None) -> Workspace:
     return await _space(request).workspace(principal, given or request.query_params.get("workspace_id"))
 
 
+def _name(body: dict[str, Any]) -> str:
+    name = optional_text(body, "name", limit=1000)
+    if name is None:
+        raise EaselError(400, "invalid_request", "name (a string) is required", param="name")
+    return name
+
+
 # -- workspaces --------------------------------------------------------------------------------------
 async def list_workspaces(request: Request) -> Response:
     principal = await authenticate(request)
@@ -71,10 +78,7 @@ async def list_workspaces(request: Request) -> Response:
 
 async def create_workspace(request: Request) -> Response:
     principal = await authenticate(request)
-    body = await json_body(request)
-    name = body.get("name")
-    if not isinstance(name, str):
-        raise EaselError(400, "invalid_request", "name (a string) is required", param="name")
+    name = _name(await json_body(request))
     created = await _space(request).create_workspace(principal.account_id, name)
     return JSONResponse(_workspace_object(created, principal.default_workspace_id), status_code=201)
 
@@ -150,6 +154,7 @@ async def content_response(request: Request, space: Space, record: FileRecord) -
     `sendfile` where the bytes are local. The caller has already decided the file may be read."""
     etag = f'"{record.sha256}"'
     headers = {"ETag": etag, "Cache-Control": "private, max-age=3600", "Accept-Ranges": "bytes",
+               "X-Content-Type-Options": "nosniff",
                "Content-Disposition": f"inline; filename*=UTF-8''{_quote(record.name)}"}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
@@ -193,10 +198,8 @@ async def delete_file(request: Request) -> Response:
 # -- folders -----------------------------------------------------------------------------------------
 async def create_folder(request: Request) -> Response:
     body = await json_body(request)
-    workspace = await _workspace(request, body.get("workspace_id"))
-    name = body.get("name")
-    if not isinstance(name, str):
-        raise EaselError(400, "invalid_request", "name (a string) is required", param="name")
+    workspace = await _workspace(request, optional_text(body, "workspace_id", limit=100))
+    name = _name(body)
     folder = await _space(request).create_folder(workspace, name)
     return JSONResponse(_folder_object(folder), status_code=201)
 

@@ -14,12 +14,13 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from easel.spaces import ids, keys, request_context
+from easel.spaces import ids, keys, request_context, safejson
 from easel.spaces.blobs import BlobStore, BlobWriter, open_blobs
 from easel.spaces.db import Store, now_iso
 from easel.spaces.engine import default_url
 from easel.spaces.errors import EaselError, not_found
 from easel.spaces.ledger import Ledger
+from easel.spaces.media import printable
 from easel.spaces.records import Account, ApiKey, Conversation, FileRecord, Folder, Page, Principal, VideoJob, Workspace
 from easel.spaces.signing import LinkSigner, UrlSigner
 
@@ -34,10 +35,15 @@ def _encode_cursor(seq: int) -> str:
 
 def _decode_cursor(cursor: str) -> int:
     try:
+        if len(cursor) > 40:
+            raise ValueError
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         if not raw.startswith("s"):
             raise ValueError
-        return int(raw[1:])
+        seq = int(raw[1:])
+        if not 0 < seq < 2**63:  # a store row number; anything else was not made here
+            raise ValueError
+        return seq
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise EaselError(400, "invalid_request", "cursor is not one this API returned") from None
 
@@ -48,7 +54,7 @@ def _encode_pair(updated_at: str, item_id: str) -> str:
 
 def _decode_pair(cursor: str) -> tuple[str, str]:
     try:
-        pair = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        pair = safejson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(v, str) for v in pair)):
             raise ValueError
         return pair[0], pair[1]
@@ -117,7 +123,7 @@ class Space:
         return await self.store.create_account(ids.short_id("acct"), name)
 
     async def create_workspace(self, account_id: str, name: str) -> Workspace:
-        name = name.strip()
+        name = printable(name).strip()
         if not name or len(name) > 100:
             raise EaselError(400, "invalid_request", "A workspace needs a name of 1 to 100 characters", param="name")
         return await self.store.create_workspace(ids.short_id("wks"), account_id, name)
@@ -189,7 +195,7 @@ class Space:
         return sorted(workspaces, key=lambda w: w.id != principal.default_workspace_id)
 
     async def create_folder(self, workspace: Workspace, name: str) -> Folder:
-        name = name.strip()
+        name = printable(name).strip()
         if not name or len(name) > 200:
             raise EaselError(400, "invalid_request", "A folder needs a name of 1 to 200 characters", param="name")
         folder = Folder(id=ids.short_id("folder"), workspace_id=workspace.id, name=name, created_at=now_iso())

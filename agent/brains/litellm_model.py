@@ -129,7 +129,7 @@ class LitellmChatModel:
             except Exception as exc:
                 exc = mapped(exc)
                 metrics.UPSTREAM_ERRORS.labels("chat", failure_kind(exc)).inc()
-                if not yielded and attempt < settings.max_retries and is_retriable(exc):
+                if not yielded and attempt < settings.max_retries and is_retriable(exc) and self._can_wait(exc):
                     await asyncio.sleep(self._delay(exc, attempt))
                     attempt += 1
                     continue
@@ -147,6 +147,12 @@ class LitellmChatModel:
             text = add(chunk)
             if text:
                 yield text
+
+    def _can_wait(self, exc: Exception) -> bool:
+        """A Retry-After past the longest wait we allow fails at once: waiting the cap and asking again
+        early only earns another 429, and the caller is better told how long to wait (429 + Retry-After)."""
+        retry_after = retry_after_seconds(exc)
+        return retry_after is None or retry_after <= self.max_backoff_s
 
     def _delay(self, exc: Exception, attempt: int) -> float:
         retry_after = retry_after_seconds(exc)

@@ -28,6 +28,7 @@ from easel.agent.surfaces import (
     zarkai,
 )
 from easel.agent.surfaces.cors import cors_middleware
+from easel.agent.surfaces.failsafe import LastResort
 from easel.agent.surfaces.middleware import RateLimitMiddleware
 from easel.agent.surfaces.observe import ObserveMiddleware
 from easel.spaces import routes as space_routes
@@ -66,14 +67,6 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     code = HTTP_CODES.get(exc.status_code, "invalid_request")
     message = "No such endpoint" if exc.status_code == 404 else str(exc.detail)
     return error_response(request, EaselError(exc.status_code, code, message))
-
-
-async def _unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    # Answered outside the middleware that adds the request id to every other response.
-    rid = request.scope.get("state", {}).get("request_id")
-    return error_response(request, EaselError(500, "internal_error", "Internal error; the server logged it",
-                                              headers={"X-Request-Id": rid} if rid else None))
 
 
 def announce_bootstrap(workspace_id: str, key: str) -> None:
@@ -154,10 +147,11 @@ def create_app(settings: Settings | None = None, *, prepared: bool = False) -> S
                 *metrics.routes, *openapi.routes, *space_routes.routes, *zarkai.routes,
                 *image_apis.routes, *conversations.routes, *[r for s in SURFACES for r in s.routes],
                 *mcp_surface.routes, *playground.routes],
-        exception_handlers={EaselError: _easel_error, HTTPException: _http_error, Exception: _unexpected},
+        exception_handlers={EaselError: _easel_error, HTTPException: _http_error},
         lifespan=lifespan,
         middleware=[Middleware(ObserveMiddleware, log_prompts=settings.log_prompts),  # ids on every reply
                     *filter(None, [cors_middleware(settings.cors_origins)]),  # before the limits: 429s carry CORS too
+                    Middleware(LastResort),  # an unexpected error: answered once, the connection kept
                     Middleware(RateLimitMiddleware, limiter=limiter)],
     )
     app.state.settings = settings

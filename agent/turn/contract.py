@@ -33,7 +33,10 @@ class ChatMessage(BaseModel):
     @field_validator("content")
     @classmethod
     def _bounded(cls, value: Any) -> Any:
-        if isinstance(value, str) and len(value) > MAX_CONTENT_CHARS:
+        # Counted over the text parts too: a list of parts is the same message in another shape.
+        parts = [value] if isinstance(value, str) else [str(p.get("text", "")) for p in value or ()
+                                                         if p.get("type") == "text"]
+        if sum(map(len, parts)) > MAX_CONTENT_CHARS:
             raise ValueError(f"a message may hold at most {MAX_CONTENT_CHARS} characters")
         return value
 

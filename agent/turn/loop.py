@@ -17,7 +17,7 @@ from easel.agent.brains.model import ChatModel, ModelReply, ModelSettings, TextD
 from easel.agent.turn.background import Background
 from easel.agent.turn.conversation import History
 from easel.agent.turn.events import AiChunk, AiComplete, Event, MediaItem, ToolStatus
-from easel.spaces import metrics
+from easel.spaces import metrics, safejson
 from easel.spaces.records import FileRecord, Principal, Workspace
 from easel.spaces.space import Space
 from easel.tools.base import Tool, ToolContext, ToolOutcome
@@ -49,6 +49,7 @@ class TurnSetup:
 class CallRecord:
     call: ToolCall
     arguments: dict[str, Any] | None
+    problem: str = ""  # why the arguments could not be read, when they could not
     outcome: ToolOutcome | None = None
 
 
@@ -116,7 +117,7 @@ class Turn:
 
     # -- step 3 -------------------------------------------------------------------------------------
     async def run_tools(self, calls: tuple[ToolCall, ...]) -> list[dict[str, Any]]:
-        records = [CallRecord(c, _parse_arguments(c.arguments)) for c in calls]
+        records = [CallRecord(c, *_parse_arguments(c.arguments)) for c in calls]
         self.calls += records
         for r in records:
             await self.emit(ToolStatus(r.call.name, r.call.id, "in_progress", arguments=r.arguments or {}))
@@ -133,7 +134,8 @@ class Turn:
             record.outcome = ToolOutcome.failed(f"There is no tool named {call.name!r} in this conversation")
         elif record.arguments is None:
             metrics.TOOL_CALLS.labels(tool.name, "none", "invalid_arguments").inc()
-            record.outcome = ToolOutcome.failed("The arguments are not a valid JSON object; send them again")
+            record.outcome = ToolOutcome.failed(f"The arguments are not a valid JSON object ({record.problem}); "
+                                                "send them again")
         else:
             record.outcome = await tool.run(record.arguments, self._tool_context(call))
         await self.emit(ToolStatus(call.name, call.id, "completed" if record.outcome.ok else "failed",
@@ -171,12 +173,16 @@ class Turn:
         )
 
 
-def _parse_arguments(raw: str) -> dict[str, Any] | None:
+def _parse_arguments(raw: str) -> tuple[dict[str, Any] | None, str]:
+    """The model's arguments, or None and why not: the model is as much a stranger as a client, and
+    a 5,000-digit number or 20,000 brackets from it must become a tool error it can correct."""
     try:
-        parsed = json.loads(raw or "{}")
-    except json.JSONDecodeError:
-        return None
-    return parsed if isinstance(parsed, dict) else None
+        parsed = safejson.loads(raw or "{}")
+    except safejson.UnsafeJson as exc:
+        return None, str(exc)
+    if not isinstance(parsed, dict):
+        return None, f"they are a JSON {type(parsed).__name__}, not an object"
+    return parsed, ""
 
 
 def _tool_message(record: CallRecord) -> dict[str, Any]:

@@ -208,7 +208,9 @@ class LitellmImageEngine:
             except Exception as exc:
                 failure = classify(exc, secrets=(self._api_key,))
                 metrics.UPSTREAM_ERRORS.labels("image", failure.kind).inc()
-                if not failure.retryable or tries > self.max_retries:
+                # A Retry-After past our longest wait fails at once and passes the wait on (429 + Retry-After).
+                beyond = failure.retry_after_s is not None and failure.retry_after_s > self.backoff_cap_s
+                if not failure.retryable or tries > self.max_retries or beyond:
                     raise failure.to_error(provider=self._label, attempts=tries) from None
                 delay = self._delay(tries, failure.retry_after_s)
                 log.warning(
@@ -216,7 +218,7 @@ class LitellmImageEngine:
                     self._label,
                     failure.kind,
                     failure.status,
-                    failure.message,
+                    failure.detail or failure.message,
                     tries,
                     self.max_retries,
                     delay,

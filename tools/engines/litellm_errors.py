@@ -34,6 +34,7 @@ class Failure:
     status: int | None
     message: str
     retry_after_s: float | None = None
+    detail: str = ""  # for the log, where `message` had to leave it out
 
     @property
     def retryable(self) -> bool:
@@ -68,7 +69,11 @@ def classify(exc: BaseException, *, secrets: Iterable[str | None] = ()) -> Failu
         return Failure("timeout", status, message)
     if status == 429:
         return Failure("rate_limited", status, message, retry_after)
-    if status is not None and status >= 500 or _is_connection_error(exc):
+    if _is_connection_error(exc):  # litellm gives these a status of 500 that no server sent
+        # The HTTP client's own words (aiohttp's TransferEncodingError, ...) tell a client nothing it can use.
+        return Failure("transient", None, "the connection failed or broke off before the answer was complete",
+                       detail=message)
+    if status is not None and status >= 500:
         return Failure("transient", status, message, retry_after)
     if status in _REFUSAL_STATUSES:
         return Failure("refused", status, message)

@@ -81,7 +81,7 @@ def _number(fields: dict[str, Any], name: str, lo: float, hi: float, *, integer:
         if isinstance(value, bool):
             raise ValueError
         number = int(value) if integer else float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise _bad(f"{name} must be {'an integer' if integer else 'a number'}", name) from None
     if not lo <= number <= hi:
         raise _bad(f"{name} must be between {lo:g} and {hi:g}", name)

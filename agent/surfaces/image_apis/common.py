@@ -19,7 +19,6 @@ from typing import Any
 from PIL import Image
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
-from starlette.types import Message
 
 from easel.agent.runtime import Runtime
 from easel.spaces import request_context, uploads
@@ -27,7 +26,7 @@ from easel.spaces.errors import EaselError
 from easel.spaces.media import IMAGE_TYPES, safe_name
 from easel.spaces.records import FileRecord, Principal, Workspace
 from easel.spaces.space import Space
-from easel.spaces.web import json_body
+from easel.spaces.web import capped, json_body, json_limit
 from easel.tools.base import ToolContext
 from easel.tools.image_args import ArgumentError, ImageGenArgs, parse_args
 from easel.tools.image_gen import Created
@@ -68,37 +67,16 @@ def max_upload(request: Request) -> int:
     return int(request.app.state.settings.max_upload_mb) * MB
 
 
-def capped(request: Request, max_bytes: int, refusal: str) -> Request:
-    """The same request, whose body refuses (413, saying `refusal`) to grow past `max_bytes` while it is
-    being read, so a huge body is stopped as it arrives, not after the server has buffered all of it."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise EaselError(413, "payload_too_large", refusal)
-    seen = 0
-
-    async def receive() -> Message:
-        nonlocal seen
-        message = await request.receive()
-        if message["type"] == "http.request":
-            seen += len(message.get("body", b""))
-            if seen > max_bytes:
-                raise EaselError(413, "payload_too_large", refusal)
-        return message
-
-    return Request(request.scope, receive)
-
-
 async def small_json(request: Request) -> dict[str, Any]:
-    """A JSON body of options and a prompt, which never needs a megabyte."""
-    return await json_body(capped(request, MB, "The request body is over 1 MB; a prompt and its options "
-                                  "need far less"))
+    """A JSON body of options and a prompt, within the server's JSON limit (1 MB unless configured)."""
+    return await json_body(request)
 
 
-async def json_with_images(request: Request, *, images: int) -> dict[str, Any]:
-    """A JSON body carrying up to `images` base64 images of at most the upload limit each."""
-    limit = max_upload(request)
-    return await json_body(capped(request, images * limit * 4 // 3 + MB, f"The request body is too large: "
-                                  f"at most {images} inline images of {limit // MB} MB each"))
+async def json_with_images(request: Request) -> dict[str, Any]:
+    """A JSON body carrying base64 images: together at most one upload's worth (EASEL_MAX_UPLOAD_MB, in
+    base64) beside the JSON limit. Any more goes as multipart parts or by file id, so that no JSON body
+    near 50 MB is ever read into memory."""
+    return await json_body(request, max_bytes=max_upload(request) * 4 // 3 + json_limit(request))
 
 
 async def read_form(request: Request, *, max_files: int, max_file_bytes: int) -> FormData:

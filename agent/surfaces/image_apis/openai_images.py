@@ -133,7 +133,7 @@ def _number(body: Mapping[str, Any], name: str, lo: float, hi: float, *, integer
         number = int(value) if integer else float(value)
         if integer and isinstance(value, float) and value != number:
             raise ValueError
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: int() of an infinite float
         raise _bad(f"'{name}' must be {kind}", name) from None
     if not lo <= number <= hi:
         raise _bad(f"Invalid '{name}': {value}. Expected {kind} from {lo:g} to {hi:g}", name)
@@ -329,7 +329,7 @@ async def edits(request: Request) -> Response:
             fields, given = _multipart_edit(form)
         else:
             # Inline base64 is for a few images; more go as multipart parts or by file id.
-            fields = await json_with_images(request, images=2)
+            fields = await json_with_images(request)
             given = _json_edit(fields)
         parsed = parse(fields, EDITS, runtime(request))
         if not given.images:

@@ -131,7 +131,7 @@ async def _usage(request: Request, principal: Principal, token: str) -> UsageRec
 async def generate_image(request: Request) -> Response:
     principal = await authenticate(request)
     rt = runtime(request)
-    body = await json_with_images(request, images=MAX_IMAGES)
+    body = await json_with_images(request)
     prompt = _prompt(body)
     accept_model(body.get("model"), rt=rt, aliases=(MODEL,))
     size, images = _size(body), _images(body)

@@ -147,6 +147,17 @@ async def test_429_that_persists_becomes_rate_limited_with_retry_after(upstream:
     assert caught.value.headers == {"Retry-After": "7"}
 
 
+async def test_a_retry_after_beyond_the_retry_budget_fails_at_once_with_it(upstream: FakeChatUpstream) -> None:
+    # A wait past the longest backoff (20 s here) is not worth retrying at a capped wait: the provider
+    # would answer 429 again. The caller is told at once, with the provider's wait.
+    upstream.queue(*[ErrorReply(429, "Come back in an hour", retry_after=3600)] * 3)
+    with pytest.raises(EaselError) as caught:
+        await collect(settings_for(upstream, max_retries=2))
+    assert (caught.value.status, caught.value.code) == (429, "rate_limited")
+    assert caught.value.headers == {"Retry-After": "3600"}
+    assert len(upstream.requests) == 1
+
+
 async def test_persistent_500_is_retried_then_becomes_upstream_error(upstream: FakeChatUpstream) -> None:
     upstream.queue(*[ErrorReply(500, "Internal meltdown")] * 3)
     with pytest.raises(EaselError) as caught:
@@ -164,6 +175,8 @@ async def test_mid_stream_break_is_an_upstream_error_and_the_next_call_succeeds(
     with pytest.raises(EaselError) as caught:
         await collect(settings_for(upstream), deltas=deltas)
     assert (caught.value.status, caught.value.code) == (502, "upstream_error")
+    # The HTTP client's own exception (aiohttp's TransferEncodingError) is for the log, not the client.
+    assert caught.value.message == "The chat model's stream broke off mid-answer"
     assert "".join(deltas) == "This answer will never"
     assert len(upstream.requests) == 1  # text was already shown: no retry may repeat it
     _, reply = await collect(settings_for(upstream))

@@ -154,12 +154,24 @@ def test_client_that_leaves_mid_generation_still_gets_its_image_saved(served: Ru
         for line in r.iter_lines():
             if '"generating"' in line:
                 break  # leave while the image is being painted
-    time.sleep(2.5)
-    with served.client(served.alice) as c:
-        after = [f for f in c.get("/v1/storage/files", params={"limit": 100}).json()["files"]
-                 if f["fileId"] not in before]
+    after = wait_for_new_files(served, before)  # the painting (1.5 s) finishes and is saved
     assert [f["name"] for f in after] == ["slow-owl.png"]
     assert len(upstream.requests) == 1  # the model was not asked to go on for a client that left
+    # ...nor later: the reply queued for it is still there, and goes to the next turn instead.
+    r = httpx.post(served.url + "/v1/chat", json=ask("hello", served), headers=served.alice.headers, timeout=60)
+    assert r.json()["response"] == "never read" and len(upstream.requests) == 2
+
+
+def wait_for_new_files(served: Running, before: set[str]) -> list[dict[str, Any]]:
+    """Until a file not in `before` is listed (the event the test waits on), at most a minute."""
+    deadline = time.monotonic() + 60
+    with served.client(served.alice) as c:
+        while time.monotonic() < deadline:
+            files = c.get("/v1/storage/files", params={"limit": 100}).json()["files"]
+            if new := [f for f in files if f["fileId"] not in before]:
+                return new
+            time.sleep(0.05)
+    raise AssertionError("no new file was saved within a minute")
 
 
 def _count(served: Running) -> int:
@@ -197,7 +209,10 @@ def test_allowed_model_override_reaches_the_upstream(served: Running, upstream: 
     upstream.queue(TextReply("fine"))
     r = httpx.post(served.url + "/v1/chat", json=ask("hi", served, model="openai/other-model"),
                    headers=served.alice.headers, timeout=60)
-    assert r.status_code == 502 or r.json()["response"] == "fine"
+    assert (r.status_code, r.json()["response"], r.json()["model"]) == (200, "fine", "openai/other-model")
+    # The upstream was asked for the override, with the configured key of that provider.
+    assert [q["model"] for q in upstream.requests] == ["other-model"]
+    assert upstream.headers[0]["authorization"] == "Bearer sk-fake-upstream-secret"
 
 
 def test_earlier_images_are_listed_for_the_model(served: Running, upstream: FakeChatUpstream) -> None:
@@ -234,9 +249,15 @@ def test_bad_tool_arguments_are_tool_errors_and_the_turn_completes(served: Runni
         ({"prompt": "x", "source_file_ids": [mine] * 17}, "at most 16"),
         ({"prompt": ""}, "prompt"),
         ({"prompt": "x", "operation": "edit"}, "needs source_file_ids"),
+        # Raw text a model may send: numbers and nesting that Python's json turns into 500s unguarded.
+        ('{"prompt": "x", "n": ' + "9" * 5000 + "}", "more than 1000 digits"),
+        ('{"prompt": "x", "style": ' + "[" * 20_000 + "]" * 20_000 + "}", "nests deeper than 64 levels"),
+        ('{"prompt": "x", "seed": 1e999}', "out of range"),
+        ('["prompt", "x"]', "not an object"),
     ]
     for args, said in cases:
-        upstream.queue(ToolCallReply(calls=(FakeToolCall("image_gen", json.dumps(args)),)),
+        raw = args if isinstance(args, str) else json.dumps(args)
+        upstream.queue(ToolCallReply(calls=(FakeToolCall("image_gen", raw),)),
                        TextReply("Let me fix that."))
         events, _ = stream_events(served, ask("go", served))
         failed = [e for e in events if e.get("status") == "failed"]

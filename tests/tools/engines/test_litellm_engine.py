@@ -292,7 +292,7 @@ def test_429_is_retried_after_the_retry_after_delay(up: FakeImagesUpstream) -> N
     assert sleeps == [pytest.approx(1.0)]
 
 
-def test_retry_after_is_capped_and_429_exhaustion_is_rate_limited(up: FakeImagesUpstream) -> None:
+def test_a_retry_after_beyond_the_cap_fails_at_once_and_passes_the_wait_on(up: FakeImagesUpstream) -> None:
     up.fail_next(429, retry_after=3600, times=5)
     sleeps = Sleeps()
     eng = engine(up, "openai/gpt-image-1", sleeps, max_retries=2, backoff_cap_s=30.0)
@@ -300,9 +300,22 @@ def test_retry_after_is_capped_and_429_exhaustion_is_rate_limited(up: FakeImages
         run(eng.generate(ImageJob(operation="generate", prompt="p")))
 
     assert (caught.value.status, caught.value.code) == (429, "rate_limited")
-    assert "429" in caught.value.message
+    assert caught.value.headers == {"Retry-After": "3600"}
+    assert len(up.image_requests) == 1
+    assert sleeps == []
+
+
+def test_a_retry_after_within_the_cap_is_waited_and_exhaustion_is_rate_limited(up: FakeImagesUpstream) -> None:
+    up.fail_next(429, retry_after=20, times=5)
+    sleeps = Sleeps()
+    eng = engine(up, "openai/gpt-image-1", sleeps, max_retries=2, backoff_cap_s=30.0)
+    with pytest.raises(EaselError) as caught:
+        run(eng.generate(ImageJob(operation="generate", prompt="p")))
+
+    assert (caught.value.status, caught.value.code) == (429, "rate_limited")
+    assert "429" in caught.value.message and caught.value.headers == {"Retry-After": "20"}
     assert len(up.image_requests) == 3
-    assert sleeps == [30.0, 30.0]
+    assert sleeps == [20.0, 20.0]
 
 
 @pytest.mark.parametrize("operation", ["generate", "edit"])
@@ -377,6 +390,9 @@ def test_connection_errors_are_retried_then_upstream_error() -> None:
         run(eng.generate(ImageJob(operation="generate", prompt="p")))
 
     assert (caught.value.status, caught.value.code) == (502, "upstream_error")
+    # The HTTP client's exception text (aiohttp/httpx internals) is logged, never handed to the client.
+    assert caught.value.message.endswith("failed (no HTTP status) after 3 attempts: the connection failed or "
+                                         "broke off before the answer was complete"), caught.value.message
     assert sleeps == [0.25, 0.5]
 
 

@@ -76,5 +76,6 @@ def upstream() -> Iterator[FakeImagesUpstream]:
 @pytest.fixture(scope="package")
 def paid(upstream: FakeImagesUpstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     running = start_with_litellm_painter(tmp_path_factory.mktemp("paid"), upstream.base_url)
+    running.server.wait_warm()  # a litellm painter answers once litellm is loaded, seconds on a busy machine
     yield running
     running.server.stop()
