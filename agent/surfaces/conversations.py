@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from easel.spaces import safejson
 from easel.spaces.auth import authenticate
 from easel.spaces.errors import EaselError
 from easel.spaces.records import Conversation, FileRecord, Workspace
@@ -46,9 +47,9 @@ def _text(content: Any) -> str:
 
 
 def _arguments(raw: Any) -> dict[str, Any]:
-    try:
-        parsed = json.loads(raw or "{}")
-    except (TypeError, json.JSONDecodeError):
+    try:  # the model's raw text, kept as it came: it may be anything (spaces/safejson.py)
+        parsed = safejson.loads(raw or "{}")
+    except (TypeError, safejson.UnsafeJson):
         return {}
     return parsed if isinstance(parsed, dict) else {}
 

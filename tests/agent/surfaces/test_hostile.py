@@ -29,12 +29,14 @@ JSON_ROUTES = {
     "/api/generate": {"video_description": "a"},
     "/v1/ai/generate-image": {"prompt": "a", "image_size": "square"},
     "/api/v1/llm/images/generations": {"prompt": "a", "size": "256x256"},
+    "/v1/chat/completions": {"model": "builtin/router", "messages": [{"role": "user", "content": "hi"}]},
+    "/v1/responses": {"model": "builtin/router", "input": "hi"},
 }
 
 
 def error_code(path: str, body: dict[str, Any]) -> str:
     """The machine-readable code, after checking that the body has exactly the shape of the path's API."""
-    if path.startswith(("/v1/images/", "/api/v1/llm/")):  # OpenAI's, and MKA1's (OpenAI's too)
+    if path.startswith(("/v1/images/", "/api/v1/llm/", "/v1/chat/completions", "/v1/responses")):  # OpenAI's
         assert set(body) == {"error"} and set(body["error"]) == {"message", "type", "param", "code"}, body
         return str(body["error"]["code"])
     if path == "/v1/generate":  # Zekron
