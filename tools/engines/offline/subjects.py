@@ -48,6 +48,7 @@ _SCENE_WORDS = (
     r"wallpaper|portrait|close-?up|shot|style|version|mood|atmosphere|vibe|colou?rs?|palette|tones?|glow|"
     r"neon|reflections?|shadows?|silhouettes?|top|bottom|left|right|middle|centre|center|side|front|back|"
     r"edge|corner|lot|bit|touch|hint|kind|sort|type|mix|same|rest|one|ones|thing|things|something|it|them|"
+    r"oils?|ink|pencil|charcoal|graphite|watercolou?rs?|clay|paper|pastels?|acrylics?|gouache|"
     r"savann?ah?|plains?|tundra|glacier|island|wilderness|nature|outdoors|herd|flock|group|pack|swarm|crowd|bunch|"
     r"row|fleet|pod|pair|couple|bowl|plate|slice|piece|pile|stack|basket|dozen|number|"
     r"time|hour|season|ground|floor|land|earth|space|air|surface|shade|warmth|detail|details|texture|lighting"

@@ -45,6 +45,7 @@ def test_the_catalogue_has_hundreds_of_subjects_each_with_its_vendored_figure_an
     ("mountains at night, no people", [], []),
     ("a dog house in the woods", ["a house"], []),
     ("an orange cat", ["a cat"], []),
+    ("A horse at sunrise, as an oil painting", ["a horse"], []),
 ])
 def test_a_prompt_is_read_into_subjects_counts_and_omissions(prompt: str, drawn: list[str],
                                                              omitted: list[str]) -> None:
