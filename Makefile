@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test gallery screenshots bench bench-quick lint lock clean
+.PHONY: fuzz run test gallery screenshots bench bench-quick lint lock clean
 
 LOCK := requirements.lock
 
@@ -32,6 +32,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The schemathesis run of the test suite, longer: EASEL_FUZZ_EXAMPLES cases per operation (CI uses 100).
+fuzz: $(STAMP)
+	EASEL_FUZZ_EXAMPLES=$${EASEL_FUZZ_EXAMPLES:-1000} $(BIN)/python -m pytest -s tests/agent/surfaces/test_openapi_fuzz.py
 
 gallery: $(STAMP)
 	$(BIN)/python bench/gallery.py

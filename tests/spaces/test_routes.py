@@ -182,3 +182,4 @@ def test_oversized_upload_is_refused_while_streaming_without_memory_growth(easel
         assert _count_files(c) == before
     assert easel.server.rss_kb() - rss_before < 12 * 1024  # far below the 26 MB sent
     assert list((easel.server.data_dir / "blobs" / "tmp").iterdir()) == []
+
