@@ -33,7 +33,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# The schemathesis run of the test suite, longer: EASEL_FUZZ_EXAMPLES cases per operation (CI uses 100).
+# Schemathesis against a live server from its /openapi.json: EASEL_FUZZ_EXAMPLES cases per operation.
 fuzz: $(STAMP)
 	EASEL_FUZZ_EXAMPLES=$${EASEL_FUZZ_EXAMPLES:-1000} $(BIN)/python -m pytest -s tests/agent/surfaces/test_openapi_fuzz.py
 
