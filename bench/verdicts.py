@@ -92,7 +92,8 @@ Verdict = tuple[str, str, bool | None]  # (target, what was measured, met); None
 def _overhead_targets(r: dict[str, Any]) -> list[Verdict]:
     diff = _get(r, "overhead", "c1", "ratios", "easel/direct", "ttft_ms", "diff_ms_median")
     out: list[Verdict] = [("Easel adds ≤ 3 ms to first text over direct litellm (concurrency 1)",
-                           f"+{_fmt(diff)} ms (median of pairs)", None if diff is None else diff <= 3.0)]
+                           f"{diff:+.2f} ms (median of pairs)" if diff is not None else "–",
+                           None if diff is None else diff <= 3.0)]
     for key, label in (("c1", "1"), ("c32", "32")):
         ttft = _get(r, "overhead", key, "ratios", "easel/proxy", "ttft_ms", "ratio_median")
         end = _get(r, "overhead", key, "ratios", "easel/proxy", "total_ms", "ratio_median")
@@ -305,10 +306,14 @@ def _miss_first_turn(r: dict[str, Any]) -> str:
 
 # Written after reading the profiles of the run recorded in docs/benchmarks.md (bench/changes.md has the steps).
 MISS_CPU_TEXT = (
-    "**CPU per event.** The fast lane takes reading a chunk from ~550 µs to ~27 µs (bench/chunks.py), so what "
-    "is left is the rest of the per-event path: the turn's loop and its event, the encoding, the write through "
-    "uvicorn's protocol and the kernel's send, and the client's and upstream's sockets on the same two cores. "
-    "The profile of Easel at concurrency 32 below shows where each share goes.")
+    "**CPU per event.** The fast lane takes reading a chunk from 550-770 µs to 8-27 µs in a burst "
+    "(bench/chunks.py), and the server's CPU per event from 768 to 181 µs (×0.24) in this run. What is left, "
+    "in the profile of Easel at concurrency 32 below: aiosqlite's connection thread (the SQL store, on the "
+    "stack in about a third to a half of the samples: per turn, the key, conversation and ledger queries, "
+    "and its worker thread's wake-ups), uvicorn's send (one socket write per event, ~9%), and aiohttp's "
+    "reads. A development run before the store moved to SQLAlchemy and aiosqlite measured the fast lane at "
+    "74-93 µs per event, saturated (bench/changes.md). The machine was loaded throughout (load average "
+    "12-15 on 2 cores), which inflates CPU time per event for every variant alike.")
 MISS_FIRST_TURN_TEXT = (
     "**The first turn after a fresh start** waits for litellm's import (about 6-7 s on this loaded machine), "
     "which the fast lane still needs to resolve the route and map the parameters. `/readyz` answers 503 until "
