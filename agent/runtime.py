@@ -30,8 +30,10 @@ def make_engine(settings: Settings) -> ImageEngine:
         return FakeEngine(delay_s=float(delay or 0))
     if settings.image_model.startswith("builtin/"):
         from easel.tools.engines.offline import OfflineEngine
+        from easel.tools.engines.pool import PaintPool
 
-        return OfflineEngine()
+        workers = settings.paint_workers or None
+        return OfflineEngine(max_workers=workers, pool=PaintPool(capacity=settings.max_pixels, workers=workers))
     from easel.tools.engines.litellm_engine import LitellmImageEngine
 
     return LitellmImageEngine(model=settings.image_model, api_base=settings.image_api_base,
@@ -64,7 +66,7 @@ class Runtime:
 
         ledger = space.ledger
         prices = PriceTable.parse(settings.prices)
-        images = ImageService(make_engine(settings), ledger=ledger, prices=prices)
+        images = ImageService(make_engine(settings), ledger=ledger, prices=prices, max_pixels=settings.max_pixels)
         background = Background()
         videos = VideoService(space=space, images=images, spawn=background.spawn, ledger=ledger, prices=prices,
                               concurrency=settings.video_concurrency, lease_s=settings.video_lease_s)

@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(25, ge=1, le=1024)
     # JSON bodies (chat, workspaces, folders, image options) past this are refused with 413 as they arrive.
     max_json_mb: float = Field(1.0, gt=0, le=1024)
+    # Decoded pixels of any image accepted or painted (uploads, sources, masks). 2048x2048 by default: the
+    # largest image Easel paints, and one whose edit fits in ~0.4 GB; bigger images are refused (415 invalid_image).
+    max_pixels: int = Field(2048 * 2048, ge=64 * 64, le=100_000_000)
+    # Images painted at once (default: the CPU cores); together they hold at most max_pixels.
+    paint_workers: int = Field(0, ge=0, le=64)
     # Where file bytes live: file:///path (default: blobs/ under data_dir) or s3://bucket/prefix (AWS_* variables
     # for credentials and region; EASEL_S3_ENDPOINT_URL for MinIO, R2, Garage, Ceph). EASEL_BLOB_REDIRECT=1 answers
     # downloads from an object store with a redirect to a short-lived presigned URL instead of streaming them.

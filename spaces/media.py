@@ -12,7 +12,8 @@ from PIL import Image
 
 from easel.spaces.errors import EaselError
 
-# Pillow's decompression-bomb guard: refuse, by the header alone, anything over this many pixels.
+# Pillow's decompression-bomb guard: refuse, by the header alone, anything over this many pixels. The server's
+# own cap (EASEL_MAX_PIXELS, passed as `max_pixels`) is lower; this one holds for every other caller.
 MAX_PIXELS = 40_000_000
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
@@ -57,7 +58,12 @@ def safe_name(name: str | None, *, default: str = "upload") -> str:
     return name or default
 
 
-def _decode_image(path: Path) -> Inspected:
+def too_many_pixels(w: int, h: int, max_pixels: int) -> EaselError:
+    return EaselError(415, "invalid_image", f"The image is {w}x{h} pixels, over this server's limit of "
+                      f"{max_pixels:,} pixels; scale it down and send it again")
+
+
+def _decode_image(path: Path, max_pixels: int) -> Inspected:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -66,9 +72,8 @@ def _decode_image(path: Path) -> Inspected:
                 if fmt not in IMAGE_TYPES:
                     raise EaselError(415, "invalid_image", f"{fmt or 'This'} images are not accepted; "
                                      "use PNG, JPEG, WebP or GIF")
-                if w * h > MAX_PIXELS:
-                    raise EaselError(415, "invalid_image", f"The image is {w}x{h} pixels, over the limit "
-                                     f"of {MAX_PIXELS:,} pixels")
+                if w * h > max_pixels:  # by the header, before a byte is decoded
+                    raise too_many_pixels(w, h, max_pixels)
                 img.load()  # a full decode: truncated or corrupt data fails here
     except EaselError:
         raise
@@ -79,7 +84,7 @@ def _decode_image(path: Path) -> Inspected:
     return Inspected(IMAGE_TYPES[fmt], w, h)
 
 
-def inspect_file(path: Path, *, name: str, claimed_type: str | None) -> Inspected:
+def inspect_file(path: Path, *, name: str, claimed_type: str | None, max_pixels: int = MAX_PIXELS) -> Inspected:
     """Decide the type from the bytes. Anything that looks like, or claims to be, an image must decode
     as one of the allowed formats; other files must be one of the accepted document types."""
     with open(path, "rb") as fh:
@@ -87,7 +92,7 @@ def inspect_file(path: Path, *, name: str, claimed_type: str | None) -> Inspecte
     ext = Path(name).suffix.lower()
     claims_image = (claimed_type or "").startswith("image/") or ext in IMAGE_EXTS
     if sniff_image(head) or claims_image:
-        return _decode_image(path)
+        return _decode_image(path, min(max_pixels, MAX_PIXELS))
     if head.startswith(b"%PDF-"):
         return Inspected("application/pdf")
     if head.startswith(b"PK\x03\x04") and ext in (".docx", ".xlsx", ".pptx"):

@@ -96,7 +96,7 @@ async def upload_file(request: Request) -> Response:
                      or request.path_params.get("folder_id"))
         if folder_id:
             await space.folder(workspace, folder_id)
-        kind = await uploads.inspect(upload)
+        kind = await uploads.inspect(upload, max_pixels=request.app.state.settings.max_pixels)
         assert upload.file_id is not None and upload.writer is not None  # inspect() checked both
         record = await space.commit_upload(upload.file_id, upload.writer, workspace.id, name=upload.filename,
                                            mime_type=kind.mime_type, width=kind.width, height=kind.height,

@@ -13,7 +13,7 @@ from starlette.requests import Request
 
 from easel.spaces.blobs import BlobWriter
 from easel.spaces.errors import EaselError
-from easel.spaces.media import Inspected, inspect_file, safe_name
+from easel.spaces.media import MAX_PIXELS, Inspected, inspect_file, safe_name
 from easel.spaces.space import Space
 
 MAX_FIELD_BYTES = 64 * 1024
@@ -120,7 +120,7 @@ async def receive(request: Request, space: Space, *, max_bytes: int, file_field:
     return upload
 
 
-async def inspect(upload: Upload) -> Inspected:
+async def inspect(upload: Upload, *, max_pixels: int = MAX_PIXELS) -> Inspected:
     """Decode what was received (in a thread: a large image takes a while) or refuse it, removing it."""
     if upload.writer is None:
         raise EaselError(400, "invalid_request", "No file: send it in the form field 'file'")
@@ -133,7 +133,8 @@ async def inspect(upload: Upload) -> Inspected:
         # The decode (the longest step: ~80 ms for a 20 MB PNG) and the fsync (~12 ms) run side by side;
         # a file refused by the decode is then removed, fsynced or not.
         found = await asyncio.gather(
-            asyncio.to_thread(inspect_file, path, name=upload.filename, claimed_type=upload.claimed_type),
+            asyncio.to_thread(inspect_file, path, name=upload.filename, claimed_type=upload.claimed_type,
+                              max_pixels=max_pixels),
             writer.fsync(), return_exceptions=True)
         for outcome in found:
             if isinstance(outcome, BaseException):

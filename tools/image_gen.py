@@ -14,7 +14,7 @@ from typing import Any
 from easel.spaces import metrics
 from easel.spaces.errors import EaselError
 from easel.spaces.ledger import Ledger
-from easel.spaces.media import EXT_FOR_MIME, image_size
+from easel.spaces.media import EXT_FOR_MIME, MAX_PIXELS, image_size, too_many_pixels
 from easel.spaces.records import FileRecord
 from easel.tools import provenance
 from easel.tools.base import ToolContext, ToolOutcome
@@ -54,8 +54,9 @@ class Created:
 
 class ImageService:
     def __init__(self, engine: ImageEngine, *, ledger: Ledger | None = None,
-                 prices: PriceTable | None = None) -> None:
+                 prices: PriceTable | None = None, max_pixels: int = MAX_PIXELS) -> None:
         self.engine = engine
+        self.max_pixels = max_pixels
         self.ledger = ledger
         self.prices = prices or PriceTable()
 
@@ -74,6 +75,9 @@ class ImageService:
         not_images = [r.id for r in records if not r.is_image]
         if not_images:
             raise EaselError(400, "invalid_image", f"Not an image: {', '.join(not_images)}")
+        for r in records:  # kept from before the limit was lowered: too large to decode now
+            if (r.width or 0) * (r.height or 0) > self.max_pixels:
+                raise too_many_pixels(r.width or 0, r.height or 0, self.max_pixels)
         return tuple([SourceImage(file_id=r.id, data=await ctx.space.read(r), mime_type=r.mime_type, name=r.name,
                                   width=r.width or 0, height=r.height or 0) for r in records])
 

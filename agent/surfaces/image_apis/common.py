@@ -23,7 +23,7 @@ from starlette.requests import Request
 from easel.agent.runtime import Runtime
 from easel.spaces import request_context, uploads
 from easel.spaces.errors import EaselError
-from easel.spaces.media import IMAGE_TYPES, safe_name
+from easel.spaces.media import IMAGE_TYPES, MAX_PIXELS, safe_name
 from easel.spaces.records import FileRecord, Principal, Workspace
 from easel.spaces.space import Space
 from easel.spaces.web import capped, json_body, json_limit
@@ -139,7 +139,7 @@ def money(amount: float | None) -> str | None:
 
 
 async def store_source(space: Space, workspace: Workspace, source: Incoming, *, max_bytes: int,
-                       accept: frozenset[str]) -> FileRecord:
+                       accept: frozenset[str], max_pixels: int = MAX_PIXELS) -> FileRecord:
     """Decode the image before accepting it, then keep it as an upload, so it is a source with a file id."""
     data = await source.read()
     if not data:
@@ -152,7 +152,7 @@ async def store_source(space: Space, workspace: Workspace, source: Incoming, *, 
                             claimed_type=source.claimed_type)
     try:
         writer.write(data)
-        kind = await uploads.inspect(upload)
+        kind = await uploads.inspect(upload, max_pixels=max_pixels)
         if kind.mime_type not in accept:
             kinds = ", ".join(sorted(m.split("/")[1].upper() for m in accept))
             code = "unsupported_media_type" if kind.mime_type in ALL_IMAGES else "invalid_image"
@@ -222,7 +222,7 @@ async def generate(request: Request, principal: Principal, args: dict[str, Any],
         for source in sources:
             if isinstance(source, Incoming):
                 stored.append(await store_source(rt.space, workspace, source, max_bytes=max_upload(request),
-                                                 accept=accept))
+                                                 accept=accept, max_pixels=rt.settings.max_pixels))
             ids.append(stored[-1].id if isinstance(source, Incoming) else source)
         parsed = parse_image_args({**args, "source_file_ids": ids})
         if mask is not None:

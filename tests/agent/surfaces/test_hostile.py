@@ -293,3 +293,58 @@ def test_names_lose_nul_and_bidi_controls(server: Running, wire: Wire, path: str
     assert reply.status == 201 and reply.json()["name"] == "Holiday", reply
     raw = json.dumps({"name": "\u0000\u202e"}).encode()
     assert hostile(wire, path, raw) == "invalid_request"  # nothing printable is left: no name
+
+
+# -- item 2 and the memory bounds: pixels are capped, painting runs in a bounded pool -------------------------
+def big_png(side: int, *, noisy: bool) -> bytes:
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    pixels = (np.random.default_rng(7).integers(0, 255, (side, side, 3), dtype=np.uint8) if noisy
+              else np.zeros((side, side, 3), dtype=np.uint8))
+    buf = io.BytesIO()
+    Image.fromarray(pixels).save(buf, format="PNG", compress_level=1 if noisy else 9)
+    return buf.getvalue()
+
+
+def test_a_small_upload_that_decodes_huge_is_refused(server: Running, wire: Wire, unchanged: None) -> None:
+    data = big_png(6300, noisy=False)
+    assert len(data) < 200_000  # under 200 KB that would decode to 119 MB
+    boundary = "harden"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.png\"\r\n"
+            "Content-Type: image/png\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    reply = wire.request("POST", "/v1/storage/files", body,
+                         headers={"content-type": f"multipart/form-data; boundary={boundary}"})
+    assert reply.status == 415 and reply.json() == {
+        "error": "The image is 6300x6300 pixels, over this server's limit of 4,194,304 pixels; scale it down "
+                 "and send it again", "code": "invalid_image"}
+    wire.still_serves()
+
+
+def test_eight_concurrent_edits_of_the_largest_image_stay_under_1_gb(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    running = start_with_two_tenants(tmp_path)
+    try:
+        running.server.wait_warm()
+        with running.client(running.alice) as c:
+            r = c.post("/v1/storage/files", files={"file": ("big.png", big_png(2048, noisy=True), "image/png")})
+            assert r.status_code == 200 and (r.json()["width"], r.json()["height"]) == (2048, 2048), r.text
+            photo = r.json()["fileId"]
+
+        def edit(_: int) -> int:
+            return httpx.post(running.url + "/v1/images/edits", headers=running.alice.headers, timeout=600,
+                              json={"prompt": "add snow", "file_ids": [photo]}).status_code
+
+        with ThreadPoolExecutor(8) as pool:
+            assert list(pool.map(edit, range(8))) == [200] * 8
+        status = Path(f"/proc/{running.server.proc.pid}/status").read_text()  # type: ignore[union-attr]
+        peak_kb = int(status.split("VmHWM:")[1].split()[0])
+        print(f"peak RSS of the server over 8 concurrent 2048x2048 edits: {peak_kb / 1024:.0f} MB")
+        assert peak_kb <= 1024 * 1024
+    finally:
+        running.server.stop()

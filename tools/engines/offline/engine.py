@@ -19,6 +19,7 @@ from easel.spaces.errors import EaselError
 from easel.tools import provenance
 
 from ..base import MIME_TYPES, Capabilities, EngineImage, EngineResult, ImageJob, SourceImage
+from ..pool import PaintPool
 from . import codec, painter
 from .edit_parse import CONFIGURE, EditOp, parse_edit
 from .style_names import resolve
@@ -40,8 +41,11 @@ class OfflineEngine:
         operations=frozenset({"generate", "edit", "style_transfer", "compose"}), max_sources=4, mask=False
     )
 
-    def __init__(self, *, max_workers: int | None = None) -> None:
+    def __init__(self, *, max_workers: int | None = None, pool: PaintPool | None = None) -> None:
         self._workers = max(1, max_workers or os.cpu_count() or 1)
+        # Whole jobs (decode, paint, encode) enter the pool, so a decoded source waiting for a worker
+        # counts too: memory follows the pixels inside, not the number of requests (tools/engines/pool.py).
+        self._pool = pool or PaintPool(capacity=MAX_SIDE * MAX_SIDE, workers=self._workers)
         # One semaphore per event loop: an asyncio.Semaphore must not be shared between loops.
         self._limits: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
             weakref.WeakKeyDictionary()
@@ -50,6 +54,27 @@ class OfflineEngine:
     # ------------------------------------------------------------------------------------ protocol
 
     async def generate(self, job: ImageJob) -> EngineResult:
+        async with self._pool.slot(self._weight(job)):
+            return await self._generate(job)
+
+    async def edit(self, job: ImageJob) -> EngineResult:
+        """Edits and style transfer: `job.operation` is `edit` or `style_transfer`."""
+        async with self._pool.slot(self._weight(job)):
+            return await self._edit(job)
+
+    async def compose(self, job: ImageJob) -> EngineResult:
+        async with self._pool.slot(self._weight(job)):
+            return await self._compose(job)
+
+    def _weight(self, job: ImageJob) -> int:
+        """The pixels a job holds at its peak: its sources, and each variant rendered at once."""
+        first = job.sources[0] if job.sources else None
+        w = job.width or (first.width if first else 0) or DEFAULT_SIDE
+        h = job.height or (first.height if first else 0) or DEFAULT_SIDE
+        sources = sum(s.width * s.height for s in job.sources)
+        return sources + w * h * min(max(1, job.n), self._workers)
+
+    async def _generate(self, job: ImageJob) -> EngineResult:
         w, h = _size(job, None)
         base = _base_seed(job)
         transparent = job.background == "transparent" and job.output_format != "jpeg"
@@ -65,7 +90,7 @@ class OfflineEngine:
         notes += (resolved.note,) if resolved and resolved.note else ()
         return EngineResult(images=images, model=self.model, notes=notes, style=style)
 
-    async def edit(self, job: ImageJob) -> EngineResult:
+    async def _edit(self, job: ImageJob) -> EngineResult:
         if job.operation not in ("edit", "style_transfer"):
             raise _failed(f"The offline engine's edit() cannot run a '{job.operation}' job.")
         if job.mask is not None:
@@ -93,7 +118,7 @@ class OfflineEngine:
         images, _ = await self._render_all(job, _base_seed(job), render)
         return EngineResult(images=images, model=self.model, style=style_name, notes=tuple(notes))
 
-    async def compose(self, job: ImageJob) -> EngineResult:
+    async def _compose(self, job: ImageJob) -> EngineResult:
         if len(job.sources) < 2:
             raise _failed("Composing needs at least two source images.")
         if len(job.sources) > self.capabilities.max_sources:
