@@ -273,7 +273,7 @@ async def create(request: Request) -> Response:
             model=model, temperature=min(req.temperature, 1.0), max_tokens=req.max_output_tokens or 4000,
             media=lambda f: turns.media_object(request, f, path=rt.space.lasting_path(links, f)))
     user_turns = turns_before + sum(1 for item in input_items(req) if item.get("role") == "user")
-    items = OutputItems(rt.space, workspace, partials=tool.partial_images if tool else 0, settings=tool,
+    items = OutputItems(rt.space, workspace, partials=tool.partial_images if tool and req.stream else 0, settings=tool,
                         shell=_shell(req, f"resp_{history.conversation_id.removeprefix('conv-')}_{user_turns}"))
 
     async def run(emit: Any) -> list[dict[str, Any]]:
