@@ -13,10 +13,12 @@ from __future__ import annotations
 import asyncio
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
-from easel.spaces.engine import create_database, drop_database, redacted
+from easel.spaces.engine import create_database, default_url, drop_database, make_engine, redacted
+from easel.spaces.tables import usage
 from tests.services import MotoServer, S3Target, drop_redis_prefix, redis_or_skip, redis_prefix
 
 EMBEDDED, SERVICES = "embedded", "services"
@@ -36,6 +38,22 @@ class Backend:
     @property
     def database_url(self) -> str | None:
         return self.env.get("EASEL_DATABASE_URL")
+
+    def store_url(self, data_dir: Path) -> str:
+        return self.database_url or default_url(data_dir)
+
+
+def backdate_usage(data_dir: Path, backend: Backend, usage_id: str, created_at: str) -> None:
+    """Rewrites a usage record's time in whichever store the server uses, as if it were made then."""
+    async def run() -> None:
+        engine = make_engine(backend.store_url(data_dir))
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(usage.update().where(usage.c.id == usage_id).values(created_at=created_at))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
 
 
 class ServicePool:

@@ -22,9 +22,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+# The environment each data dir's server was started with (its database, object store, ...): the CLI run on
+# that data dir gets the same, so it manages the same store whatever the backend.
+SERVER_ENV: dict[Path, dict[str, str]] = {}
+
+
 def run_cli(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    full_env = {**os.environ, **SERVER_ENV.get(data_dir, {}), **(env or {})}
     out = subprocess.run([sys.executable, "-m", "easel.agent.cli", "--data-dir", str(data_dir), *args],
-                         capture_output=True, text=True, cwd=ROOT, timeout=60, env={**os.environ, **(env or {})})
+                         capture_output=True, text=True, cwd=ROOT, timeout=60, env=full_env)
     if out.returncode != 0:
         raise RuntimeError(f"easel {' '.join(args)} failed: {out.stderr}")
     return out.stdout
@@ -53,6 +59,7 @@ class EaselServer:
                "EASEL_HOST": "127.0.0.1", "EASEL_LOG_LEVEL": "warning", **self.extra_env}
         if self.key:
             env["EASEL_BOOTSTRAP_KEY"] = self.key
+        SERVER_ENV[self.data_dir] = dict(self.extra_env)
         self.proc = subprocess.Popen([sys.executable, "-m", "easel.agent.cli", "serve", *args], cwd=ROOT, env=env,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         return self

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.backends import ServicePool
 from tests.conftest import Running, png_bytes, start_with_two_tenants
 from tests.fakes.upstream import BrokenStream, ErrorReply, FakeChatUpstream, FakeToolCall, TextReply, ToolCallReply
 
@@ -23,8 +24,9 @@ def upstream() -> Iterator[FakeChatUpstream]:
 
 
 @pytest.fixture(scope="module")
-def served(upstream: FakeChatUpstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    running = start_with_two_tenants(tmp_path_factory.mktemp("chat"), env={
+def served(upstream: FakeChatUpstream, tmp_path_factory: pytest.TempPathFactory, service_pool: ServicePool,
+           backend_name: str) -> Iterator[Running]:
+    running = start_with_two_tenants(tmp_path_factory.mktemp("chat"), backend=service_pool.backend(backend_name), env={
         "EASEL_CHAT_MODEL": "openai/fake-model", "EASEL_CHAT_API_BASE": upstream.base_url,
         "EASEL_CHAT_API_KEY": "sk-fake-upstream-secret", "EASEL_IMAGE_MODEL": "fake/solid:1.5",
         "EASEL_ALLOWED_MODELS": "openai/other-model"})

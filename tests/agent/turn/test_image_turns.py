@@ -15,13 +15,15 @@ import pytest
 from PIL import Image
 
 from easel.tools import provenance
+from tests.backends import ServicePool
 from tests.conftest import Running, Tenant, start_with_litellm_painter, start_with_two_tenants
 from tests.fakes.images_upstream import FakeImagesUpstream
 
 
 @pytest.fixture(scope="module")
-def offline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    running = start_with_two_tenants(tmp_path_factory.mktemp("offline"))
+def offline(tmp_path_factory: pytest.TempPathFactory, service_pool: ServicePool,
+            backend_name: str) -> Iterator[Running]:
+    running = start_with_two_tenants(tmp_path_factory.mktemp("offline"), backend=service_pool.backend(backend_name))
     yield running
     running.server.stop()
 
@@ -147,8 +149,10 @@ def painter_upstream() -> Iterator[FakeImagesUpstream]:
 
 
 @pytest.fixture(scope="module")
-def painted(painter_upstream: FakeImagesUpstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    running = start_with_litellm_painter(tmp_path_factory.mktemp("painted"), painter_upstream.base_url)
+def painted(painter_upstream: FakeImagesUpstream, tmp_path_factory: pytest.TempPathFactory,
+            service_pool: ServicePool, backend_name: str) -> Iterator[Running]:
+    running = start_with_litellm_painter(tmp_path_factory.mktemp("painted"), painter_upstream.base_url,
+                                         backend=service_pool.backend(backend_name))
     yield running
     running.server.stop()
 

@@ -19,12 +19,14 @@ from easel.spaces.space import Space
 from easel.tools.base import ToolRegistry
 from easel.tools.engines.fake import FakeEngine
 from easel.tools.image_gen import ImageGenTool, ImageService
+from tests.backends import Backend
 
 pytestmark = pytest.mark.anyio
 
 
-async def _setup(tmp_path: Path, model: ScriptedModel, engine: FakeEngine) -> tuple[TurnSetup, Space]:
-    space = await Space.open(data_dir=tmp_path)
+async def _setup(tmp_path: Path, backend: Backend, model: ScriptedModel,
+                 engine: FakeEngine) -> tuple[TurnSetup, Space]:
+    space = await Space.open(data_dir=tmp_path, database_url=backend.database_url)
     boot = await space.bootstrap("esk_loop")
     assert boot is not None
     principal = await space.authenticate("esk_loop")
@@ -37,12 +39,12 @@ async def _setup(tmp_path: Path, model: ScriptedModel, engine: FakeEngine) -> tu
                      history=history, media_object=lambda f: {"file_id": f.id, "name": f.name}), space
 
 
-async def test_two_parallel_calls_then_closing_words(tmp_path: Path) -> None:
+async def test_two_parallel_calls_then_closing_words(tmp_path: Path, backend: Backend) -> None:
     model = ScriptedModel(
         Say("Painting both.", [("image_gen", {"prompt": "a red fox", "seed": 1}),
                                ("image_gen", {"prompt": "a blue bird", "seed": 2})]),
         Say("Here they are."))
-    setup, space = await _setup(tmp_path, model, FakeEngine())
+    setup, space = await _setup(tmp_path, backend, model, FakeEngine())
     events: list[Event] = []
 
     async def emit(e: Event) -> None:
@@ -72,10 +74,10 @@ async def test_two_parallel_calls_then_closing_words(tmp_path: Path) -> None:
     await space.close()
 
 
-async def test_bad_arguments_become_a_readable_failure(tmp_path: Path) -> None:
+async def test_bad_arguments_become_a_readable_failure(tmp_path: Path, backend: Backend) -> None:
     model = ScriptedModel(Say("", [("image_gen", {"prompt": "x", "size": "5000x10", "n": 50})]),
                           Say("Sorry, that size is too large."))
-    setup, space = await _setup(tmp_path, model, FakeEngine())
+    setup, space = await _setup(tmp_path, backend, model, FakeEngine())
     events: list[dict[str, Any]] = []
 
     async def emit(e: Event) -> None:
@@ -91,10 +93,10 @@ async def test_bad_arguments_become_a_readable_failure(tmp_path: Path) -> None:
     await space.close()
 
 
-async def test_rounds_are_bounded_and_the_last_one_has_no_tools(tmp_path: Path) -> None:
+async def test_rounds_are_bounded_and_the_last_one_has_no_tools(tmp_path: Path, backend: Backend) -> None:
     loop_forever = [Say("again", [("image_gen", {"prompt": f"p{i}"})]) for i in range(3)]
     model = ScriptedModel(*loop_forever, Say("done"))
-    setup, space = await _setup(tmp_path, model, FakeEngine())
+    setup, space = await _setup(tmp_path, backend, model, FakeEngine())
 
     async def emit(e: Event) -> None:
         return None
@@ -105,9 +107,9 @@ async def test_rounds_are_bounded_and_the_last_one_has_no_tools(tmp_path: Path) 
     await space.close()
 
 
-async def test_unknown_tool_and_broken_json_are_told_to_the_model(tmp_path: Path) -> None:
+async def test_unknown_tool_and_broken_json_are_told_to_the_model(tmp_path: Path, backend: Backend) -> None:
     model = ScriptedModel(Say("", [("web_search", {"q": "x"})]), Say("ok"))
-    setup, space = await _setup(tmp_path, model, FakeEngine())
+    setup, space = await _setup(tmp_path, backend, model, FakeEngine())
     statuses: list[ToolStatus | MediaItem] = []
 
     async def emit(e: Event) -> None:

@@ -18,6 +18,7 @@ import httpx
 import pytest
 from PIL import Image
 
+from tests.backends import ServicePool
 from tests.conftest import Running, Tenant, start_with_litellm_painter
 from tests.fakes.images_upstream import FakeImagesUpstream
 from tests.serverproc import parse_fields, run_cli
@@ -74,8 +75,10 @@ def upstream() -> Iterator[FakeImagesUpstream]:
 
 
 @pytest.fixture(scope="package")
-def paid(upstream: FakeImagesUpstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    running = start_with_litellm_painter(tmp_path_factory.mktemp("paid"), upstream.base_url)
+def paid(upstream: FakeImagesUpstream, tmp_path_factory: pytest.TempPathFactory, service_pool: ServicePool,
+         backend_name: str) -> Iterator[Running]:
+    running = start_with_litellm_painter(tmp_path_factory.mktemp("paid"), upstream.base_url,
+                                         backend=service_pool.backend(backend_name))
     running.server.wait_warm()  # a litellm painter answers once litellm is loaded, seconds on a busy machine
     yield running
     running.server.stop()

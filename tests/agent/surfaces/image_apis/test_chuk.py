@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tests.agent.surfaces.image_apis.conftest import decode, new_tenant, set_budget, space_files
+from tests.backends import ServicePool
 from tests.conftest import Running, Tenant, start_with_two_tenants
 
 PER_MEGAPIXEL = 0.05  # USD, as the ledger keeps it
@@ -33,8 +34,9 @@ CUSTOM_BODY = """{
 
 
 @pytest.fixture(scope="module")
-def priced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    running = start_with_two_tenants(tmp_path_factory.mktemp("chuk"), env={
+def priced(tmp_path_factory: pytest.TempPathFactory, service_pool: ServicePool,
+           backend_name: str) -> Iterator[Running]:
+    running = start_with_two_tenants(tmp_path_factory.mktemp("chuk"), backend=service_pool.backend(backend_name), env={
         "EASEL_PRICES": json.dumps({"builtin/*": {"per_megapixel": PER_MEGAPIXEL}}),
         "EASEL_EUR_PER_USD": str(EUR_PER_USD)})
     yield running

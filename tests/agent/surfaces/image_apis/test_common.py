@@ -26,6 +26,7 @@ from easel.spaces.errors import EaselError
 from easel.spaces.records import FileRecord, Principal
 from easel.spaces.space import Space
 from tests.agent.surfaces.image_apis.conftest import gif_bytes
+from tests.backends import Backend
 from tests.conftest import png_bytes
 
 
@@ -94,8 +95,9 @@ def test_the_header_names_the_end_user_before_the_body_does() -> None:
 
 
 @pytest.mark.anyio
-async def test_a_source_is_decoded_then_kept_as_an_upload_and_a_refused_one_leaves_no_bytes(tmp_path: Path) -> None:
-    space = await Space.open(data_dir=tmp_path)
+async def test_a_source_is_decoded_then_kept_as_an_upload_and_a_refused_one_leaves_no_bytes(
+        tmp_path: Path, backend: Backend) -> None:
+    space = await Space.open(data_dir=tmp_path, database_url=backend.database_url)
     try:
         account = await space.create_account("a")
         workspace = await space.create_workspace(account.id, "w")

@@ -4,7 +4,6 @@ images by token with their expiry; history and balance on a paid painter; its er
 from __future__ import annotations
 
 import base64
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ import httpx
 import pytest
 
 from tests.agent.surfaces.image_apis.conftest import decode, jpeg_bytes, new_tenant, run_client, set_budget, space_files
+from tests.backends import backdate_usage
 from tests.conftest import Running, Tenant, png_bytes
 from tests.fakes.images_upstream import FakeImagesUpstream
 
@@ -152,8 +152,7 @@ def test_two_images_are_combined_and_a_third_is_refused(easel: Running, tenant: 
 
 def test_an_expired_token_is_410_and_the_image_stays_in_the_space(easel: Running, tenant: Tenant) -> None:
     data = post(easel, tenant, {"prompt": "A lighthouse", "size": "512x512"}).json()["data"]
-    with sqlite3.connect(easel.server.data_dir / "easel.db") as db:  # as if it were made two days ago
-        db.execute("UPDATE usage SET created_at='2020-01-01T00:00:00.000Z' WHERE id=?", (data["token"],))
+    backdate_usage(easel.server.data_dir, easel.backend, data["token"], "2020-01-01T00:00:00.000Z")
     r = httpx.get(data["image"]["url"], headers=tenant.headers)
     assert r.status_code == 410 and r.json()["error"]["code"] == "expired"
     assert data["file_id"] in {f["fileId"] for f in space_files(easel, tenant)}
