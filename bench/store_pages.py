@@ -49,7 +49,8 @@ async def measure(work: Path, name: str, url: str | None, files: int, reps: int)
 
     easel: Easel = start_easel(work, free_port(), name=name, env={"EASEL_DATABASE_URL": url} if url else None)
     try:
-        workspaces = httpx.get(f"http://127.0.0.1:{easel.port}/v1/workspaces", headers=easel.headers).json()
+        base = f"http://127.0.0.1:{easel.port}"
+        workspaces = (await asyncio.to_thread(httpx.get, base + "/v1/workspaces", headers=easel.headers)).json()
         easel.workspace_id = workspaces["workspaces"][0]["id"]
         seeded_s = await seed_rows(url or default_url(easel.data_dir), easel.workspace_id, files)
         return {"store": name, "files": files, "seed_s": round(seeded_s, 1), **await list_latency(easel, reps)}
