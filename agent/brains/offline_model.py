@@ -233,7 +233,8 @@ def preamble(request: ImageRequest, arguments: dict[str, Any]) -> str:
     if request.operation == "compose":
         return f"Combining {names}…"
     if request.operation == "style_transfer":
-        return f"Restyling {names} ({arguments.get('style') or request.options.get('style', 'new style')})…"
+        style = str(arguments.get("style") or request.options.get("style", "new style"))
+        return f"Restyling {names} ({style.replace('-', ' ')})…"  # the style's id, read as words
     if request.operation == "edit":
         return f"Editing {names}: {prompt}…"
     count = arguments.get("n")
