@@ -3,16 +3,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
+import re
 import threading
 from pathlib import Path
 
 import httpx
 import pytest
 
+from easel.spaces.migrate import head
 from tests.backends import SERVICES, Backend, ServicePool
 from tests.serverproc import EaselServer, parse_fields, run_cli
+from tests.spaces.test_concurrent_start import _contents
 
 pytestmark = pytest.mark.slow
 KEY = "esk_multinode_test_key_0000000000000000"
@@ -54,6 +58,47 @@ def test_a_file_uploaded_on_a_is_listed_and_served_by_b(tmp_path: Path, services
         signed = httpx.get(made["url"].replace(a.base_url, b.base_url))  # A's signed link, answered by B
         assert (signed.status_code, signed.content) == (200, data)
         assert services.s3 is not None and services.s3.objects() == {made["fileId"]: data}
+    finally:
+        a.stop()
+        b.stop()
+
+
+def test_a_conversation_started_on_a_continues_on_b_editing_the_image_a_made(
+        tmp_path: Path, services: Backend) -> None:
+    a, b = _nodes(tmp_path, services, EASEL_RATE_LIMIT_RPM="0", EASEL_MAX_CONCURRENT="0")
+    try:
+        with httpx.Client(headers={"x-api-key": KEY}, timeout=120) as c:
+            workspace = c.get(a.base_url + "/v1/workspaces").json()["workspaces"][0]["id"]
+
+            def chat(node: EaselServer, text: str, **extra: str) -> dict[str, object]:
+                r = c.post(node.base_url + "/v1/chat", json={"messages": [{"role": "user", "content": text}],
+                                                             "workspace_id": workspace, **extra})
+                assert r.status_code == 200, r.text
+                return r.json()  # type: ignore[no-any-return]
+
+            first = chat(a, "Create an image of a lighthouse at dawn")
+            made_on_a = first["media"][0]  # type: ignore[index]
+            second = chat(b, "Make it snowy", conversation_id=first["conversation_id"])  # type: ignore[arg-type]
+            assert second["conversation_id"] == first["conversation_id"]
+            edited = second["media"][0]  # type: ignore[index]
+            # B's turn saw A's turn and edited the image A made: B's picture names A's as its source.
+            assert edited["metadata"]["source_file_ids"] == [made_on_a["file_id"]]
+            assert edited["file_id"] != made_on_a["file_id"]
+            original = c.get(f"{b.base_url}/v1/storage/files/{made_on_a['file_id']}/content").content
+            snowy = c.get(f"{a.base_url}/v1/storage/files/{edited['file_id']}/content").content
+            assert original.startswith(b"\x89PNG") and snowy.startswith(b"\x89PNG") and original != snowy
+            assert services.s3 is not None
+            assert services.s3.objects() == {made_on_a["file_id"]: original, edited["file_id"]: snowy}
+            # The thread reads the same through either node: both turns, in order, with their images.
+            for node in (a, b):
+                got = c.get(f"{node.base_url}/v1/conversations/{first['conversation_id']}",
+                            params={"workspace_id": workspace}).json()
+                assert [(m["role"], m["content"]) for m in got["messages"]] == [
+                    ("user", "Create an image of a lighthouse at dawn"), ("assistant", first["response"]),
+                    ("user", "Make it snowy"), ("assistant", second["response"])]
+                assert [[x["file_id"] for x in m["media"]] for m in got["messages"][1::2]] == [
+                    [made_on_a["file_id"]], [edited["file_id"]]]
+                assert got["last_image"]["file_id"] == edited["file_id"]
     finally:
         a.stop()
         b.stop()
@@ -176,3 +221,27 @@ def test_after_sigkill_mid_upload_every_acknowledged_file_is_whole(tmp_path: Pat
         stop.set()
         a.kill()
         b.stop()
+
+
+def test_two_nodes_starting_at_once_on_an_empty_database_bootstrap_once(tmp_path: Path, services: Backend) -> None:
+    """Each node has its own data dir (no shared file to lock): only the database can make them agree."""
+    a = EaselServer(tmp_path / "a", env=services.env)
+    b = EaselServer(tmp_path / "b", env=services.env)
+    a.launch()
+    b.launch()
+    try:
+        a.wait_ready(timeout=180)
+        b.wait_ready(timeout=180)
+        outputs = [a.stop(), b.stop()]
+    finally:
+        a.kill()
+        b.kill()
+    for out in outputs:
+        assert "Traceback" not in out, out
+    printed = [k for out in outputs for k in re.findall(r"api key:\s+(\S+)", out)]
+    assert len(printed) == 1, outputs
+    with EaselServer(tmp_path / "b", env=services.env) as again:
+        r = httpx.get(again.base_url + "/v1/workspaces", headers={"x-api-key": printed[0]})
+        assert r.status_code == 200 and len(r.json()["workspaces"]) == 1
+    assert "api key" not in again.output
+    assert asyncio.run(_contents(tmp_path / "a", services.database_url)) == (1, 1, 1, head())
