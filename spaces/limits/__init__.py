@@ -4,7 +4,7 @@
 - `memory`: counts in this process (one process only);
 - `embedded`: a small SQLite file beside the store, shared by every process on this machine (`--workers N`, the
   default embedded setup, no Redis needed);
-- `redis` (`EASEL_REDIS_URL`): shared by every process and node; the `limits` library's moving window.
+- `redis` (`EASEL_REDIS_URL`): shared by every process and node; one Lua script per request (limits/redis.py).
 
 A slot is a lease that expires unless its process renews it, so a process killed mid-request frees its slots
 within `lease_s`. Nothing is kept for a key past its window, and only keys that authenticated are counted.

@@ -19,9 +19,10 @@ import contextlib
 import logging
 import secrets
 
-import redis.asyncio as aioredis
+from redis.exceptions import RedisError
 
 from easel.spaces.limits import WINDOW_S, Verdict, allowed, too_many_at_once, too_many_per_minute
+from easel.spaces.limits.resp import Resp
 
 log = logging.getLogger("easel.limits")
 
@@ -70,9 +71,8 @@ return 1
 class RedisLimiter:
     def __init__(self, url: str, *, rpm: int, concurrent: int, prefix: str = "easel", lease_s: float = 30.0) -> None:
         self.rpm, self.concurrent, self.lease_s, self.prefix = rpm, concurrent, lease_s, prefix
-        self._redis = aioredis.Redis.from_url(url)
-        self._acquire = self._redis.register_script(ACQUIRE)
-        self._renew = self._redis.register_script(RENEW)
+        self._redis = Resp(url)
+        self._shas: tuple[bytes, bytes] | None = None  # ACQUIRE's and RENEW's, loaded on first use
         self._held: dict[str, str] = {}  # slot -> its Redis key
         self._renewer: asyncio.Task[None] | None = None
 
@@ -85,9 +85,10 @@ class RedisLimiter:
             self._ensure_renewer()
             self._held[slot] = slots_key  # before the call: a request cancelled during it still gives it back
         try:
-            outcome, used, age = await self._acquire(
-                keys=[f"{self.prefix}:window:{bucket}", slots_key],
-                args=[self.rpm, WINDOW_S, self.concurrent, self.lease_s, slot, secrets.token_hex(8)])
+            shas = self._shas or await self._load()
+            outcome, used, age = await self._redis.evalsha(
+                shas[0], [f"{self.prefix}:window:{bucket}", slots_key],
+                [self.rpm, WINDOW_S, self.concurrent, self.lease_s, slot, secrets.token_hex(8)])
         except BaseException:
             await self.release(bucket, slot)
             raise
@@ -100,12 +101,16 @@ class RedisLimiter:
             return too_many_at_once(self.rpm, self.concurrent, max(self.rpm - int(used), 0), reset)
         return allowed(self.rpm, int(used), oldest, slot if self.concurrent else None)
 
+    async def _load(self) -> tuple[bytes, bytes]:
+        self._shas = (await self._redis.load(ACQUIRE), await self._redis.load(RENEW))
+        return self._shas
+
     async def release(self, bucket: str, slot: str | None) -> None:
         if slot is None:
             return
         key = self._held.pop(slot, None)
         if key is not None:
-            await self._redis.zrem(key, slot)
+            await self._redis.call("ZREM", key, slot)
 
     def _ensure_renewer(self) -> None:
         if self._renewer is None or self._renewer.done():
@@ -116,12 +121,11 @@ class RedisLimiter:
             await asyncio.sleep(self.lease_s / 3)
             if not self._held:
                 continue
-            try:
-                async with self._redis.pipeline(transaction=False) as pipe:
-                    for slot, key in list(self._held.items()):
-                        await self._renew(keys=[key], args=[self.lease_s, slot], client=pipe)
-                    await pipe.execute()
-            except aioredis.RedisError as exc:  # Redis away for a moment: the next round renews in time
+            try:  # all sent at once on the pipelined connection: one round trip for every slot held
+                shas = self._shas or await self._load()
+                await asyncio.gather(*(self._redis.evalsha(shas[1], [key], [self.lease_s, slot])
+                                       for slot, key in list(self._held.items())))
+            except RedisError as exc:  # Redis away for a moment: the next round renews in time
                 log.warning("could not renew concurrency leases: %s", type(exc).__name__)
 
     async def close(self) -> None:
@@ -130,6 +134,6 @@ class RedisLimiter:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._renewer
         for slot, key in list(self._held.items()):
-            with contextlib.suppress(aioredis.RedisError):
-                await self._redis.zrem(key, slot)
+            with contextlib.suppress(RedisError):
+                await self._redis.call("ZREM", key, slot)
         await self._redis.aclose()
