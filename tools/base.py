@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from easel.spaces.errors import EaselError
 from easel.spaces.records import FileRecord, Principal, Workspace
 from easel.spaces.space import Space
+from easel.tools.engines.base import OnPartial
 
 
 @dataclass
@@ -20,6 +21,9 @@ class ToolContext:
     on_generating: Callable[[], Awaitable[None]]
     on_file: Callable[[FileRecord], Awaitable[None]]
     api: str = "chat"  # which surface asked, for the usage record
+    # Up to this many intermediate states of the first image, each to `on_partial` as it is painted.
+    partial_images: int = 0
+    on_partial: OnPartial | None = None
 
 
 @dataclass

@@ -18,7 +18,7 @@ from easel.spaces.media import EXT_FOR_MIME, MAX_PIXELS, image_size, too_many_pi
 from easel.spaces.records import FileRecord
 from easel.tools import provenance
 from easel.tools.base import ToolContext, ToolOutcome
-from easel.tools.engines.base import EngineImage, EngineResult, ImageEngine, ImageJob, SourceImage
+from easel.tools.engines.base import EngineImage, EngineResult, ImageEngine, ImageJob, OnPartial, SourceImage
 from easel.tools.image_args import SCHEMA, ArgumentError, ImageGenArgs, parse_args
 from easel.tools.pricing import PriceTable
 
@@ -82,12 +82,13 @@ class ImageService:
                                   width=r.width or 0, height=r.height or 0) for r in records])
 
     def job(self, args: ImageGenArgs, sources: tuple[SourceImage, ...], *, user: str | None = None,
-            mask: bytes | None = None) -> ImageJob:
+            mask: bytes | None = None, partial_images: int = 0, on_partial: OnPartial | None = None) -> ImageJob:
         width, height = args.dimensions()
         return ImageJob(operation=args.resolved_operation(), prompt=args.prompt, width=width, height=height,
                         n=args.n, seed=args.seed, style=args.style, negative_prompt=args.negative_prompt,
                         sources=sources, strength=args.strength, quality=args.quality,
-                        output_format=args.output_format, background=args.background, user=user, mask=mask)
+                        output_format=args.output_format, background=args.background, user=user, mask=mask,
+                        partial_images=partial_images if on_partial else 0, on_partial=on_partial)
 
     async def paint(self, job: ImageJob) -> EngineResult:
         if job.operation not in self.engine.capabilities.operations:
@@ -125,7 +126,8 @@ class ImageService:
     async def create(self, args: ImageGenArgs, ctx: ToolContext, *, mask: bytes | None = None) -> Created:
         """`mask` (a PNG whose transparent pixels mark what may change) is for the direct edit APIs;
         the chat tool has no way to draw one."""
-        job = self.job(args, await self.sources(args, ctx), user=ctx.principal.on_behalf_of, mask=mask)
+        job = self.job(args, await self.sources(args, ctx), user=ctx.principal.on_behalf_of, mask=mask,
+                       partial_images=ctx.partial_images, on_partial=ctx.on_partial)
         first = job.sources[0] if job.sources else None
         width = job.width or (first.width if first else 0) or 1024
         height = job.height or (first.height if first else 0) or 1024

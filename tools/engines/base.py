@@ -6,7 +6,7 @@ the Space: saving, provenance and ids are the tool's job (`tools/image_gen.py`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -30,6 +30,18 @@ class SourceImage:
 
 
 @dataclass(frozen=True)
+class PartialImage:
+    """An intermediate state of the work on the first image of a job, encoded like the final one."""
+
+    index: int  # 0-based, in the order they were made
+    data: bytes
+    mime_type: str
+
+
+OnPartial = Callable[[PartialImage], Awaitable[None]]
+
+
+@dataclass(frozen=True)
 class ImageJob:
     """One request to an engine. `width`/`height` of None mean the engine's default for generation
     (1024x1024) and the first source's size for edits and style transfer."""
@@ -49,6 +61,10 @@ class ImageJob:
     output_format: OutputFormat = "png"
     background: Background | None = None
     user: str | None = None
+    # Up to `partial_images` intermediate states of the first image go to `on_partial` as they are made,
+    # all before the engine returns. An engine that has none to show sends none.
+    partial_images: int = 0
+    on_partial: OnPartial | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

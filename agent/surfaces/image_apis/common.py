@@ -28,6 +28,7 @@ from easel.spaces.records import FileRecord, Principal, Workspace
 from easel.spaces.space import Space
 from easel.spaces.web import capped, json_body, json_limit
 from easel.tools.base import ToolContext
+from easel.tools.engines.base import OnPartial
 from easel.tools.image_args import ArgumentError, ImageGenArgs, parse_args
 from easel.tools.image_gen import Created
 
@@ -207,9 +208,11 @@ def parse_image_args(args: dict[str, Any]) -> ImageGenArgs:
 
 async def generate(request: Request, principal: Principal, args: dict[str, Any], *, api: str,
                    workspace_id: str | None = None, sources: Sequence[Incoming | str] = (),
-                   mask: bytes | None = None, accept: frozenset[str] = ALL_IMAGES) -> Created:
+                   mask: bytes | None = None, accept: frozenset[str] = ALL_IMAGES, partial_images: int = 0,
+                   on_partial: OnPartial | None = None) -> Created:
     """Paint for `principal` as `api`. `args` are `image_gen`'s arguments; `sources` are the images to
-    change, in the client's order: sent ones (stored first, as uploads) or file ids already in the Space."""
+    change, in the client's order: sent ones (stored first, as uploads) or file ids already in the Space.
+    `on_partial` gets up to `partial_images` intermediate states of the first image as they are painted."""
     rt = runtime(request)
     request_context.note(prompt=str(args.get("prompt", "")))
     workspace = await rt.space.workspace(principal, workspace_id)
@@ -232,7 +235,8 @@ async def generate(request: Request, principal: Principal, args: dict[str, Any],
             if first.is_image:  # anything else is refused by the service, as not an image
                 check_mask(mask, first)
         ctx = ToolContext(space=rt.space, workspace=workspace, principal=principal,
-                          on_generating=_no_progress, on_file=_no_file_event, api=api)
+                          on_generating=_no_progress, on_file=_no_file_event, api=api,
+                          partial_images=partial_images, on_partial=on_partial)
         return await rt.images.create(parsed, ctx, mask=mask)
     except BaseException:
         for record in stored:

@@ -7,6 +7,15 @@ for DALL·E and when no model is named; `response_format` chooses either way. Re
 estimated at four characters a token, and no image tokens) and, for GPT image models, the `size`,
 `quality`, `output_format` and `background` used.
 
+With `"stream": true` (generations and edits) the reply is OpenAI's image stream: up to `partial_images`
+(0-3) `image_generation.partial_image` events (`image_edit.partial_image` for edits), then one
+`image_generation.completed` (`image_edit.completed`) per image, each `event: <type>` and `data: <json>`.
+Partial images are real intermediate states of the painter's work, sent as they are painted (see
+`tools/engines/offline/stages.py`); a painter with none to show (litellm's, or an edit of a single change)
+sends the completed events only, which OpenAI's reference allows ("fewer partial images may be sent").
+Nothing is sent until the first image event is ready, so a request that fails before then gets an ordinary
+JSON error with its status; a failure after that ends the stream with an `error` event in OpenAI's shape.
+
 The same path is ZarkAI's direct images endpoint (`{"prompt", "workspace_id", "aspect_ratio"}` → `file_id`,
 `name`, `mime_type`): a body that names a `workspace_id` gets those fields too, beside OpenAI's `created`
 and `data`. MKA1's endpoint (`mka1.py`) is this surface with narrower rules, so `serve_generation` serves
@@ -15,15 +24,18 @@ both, each with its `Rules`. Every image made is saved in the Space; `url` is it
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import json
+import logging
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from easel.agent.runtime import Runtime
@@ -46,8 +58,11 @@ from easel.spaces.auth import authenticate
 from easel.spaces.errors import EaselError
 from easel.spaces.records import Principal
 from easel.spaces.web import absolute, openai_shape
+from easel.tools.engines.base import OnPartial, PartialImage
 from easel.tools.image_args import ArgumentError, parse_size, ratio_size
 from easel.tools.image_gen import Created
+
+log = logging.getLogger("easel.images")
 
 # Every error under /v1/images/ is OpenAI's, 405 and 404 included, except on Zekron's image tokens
 # (`/v1/images/gen-…`, `zekron.py`), whose longer prefix wins.
@@ -91,6 +106,8 @@ class Parsed:
     workspace_id: str | None
     user: str | None
     gpt_image: bool = False  # a GPT image model was named: its reply fields too
+    stream: bool = False
+    partial_images: int = 0
 
 
 def gpt_image_model(model: Any) -> bool:
@@ -182,9 +199,7 @@ def parse(body: Mapping[str, Any], rules: Rules, rt: Runtime) -> Parsed:
     unknown = sorted(set(body) - rules.fields)
     if unknown:
         raise _bad(f"Unrecognized request argument supplied: {unknown[0]}", unknown[0])
-    if _flag(body, "stream"):
-        raise _bad("Streaming is not supported here; omit 'stream' and the images come in one reply",
-                   "stream")
+    stream = _flag(body, "stream")
     accept_model(body.get("model"), rt=rt, aliases=rules.models)
     args: dict[str, Any] = {"prompt": _prompt(body, rules.max_prompt), **_size(body, rules)}
     optional: dict[str, Any] = {
@@ -204,14 +219,15 @@ def parse(body: Mapping[str, Any], rules: Rules, rt: Runtime) -> Parsed:
     _choice(body, "moderation", ("auto", "low"))
     _choice(body, "input_fidelity", ("high", "low"))
     _number(body, "output_compression", 0, 100, integer=True)
-    if _number(body, "partial_images", 0, 3, integer=True):
-        raise _bad("Partial images come with streaming, which is not supported here; omit 'partial_images'",
+    partials = int(_number(body, "partial_images", 0, 3, integer=True) or 0)
+    if partials and not stream:
+        raise _bad("Partial images are sent only in a stream: set 'stream' to true, or omit 'partial_images'",
                    "partial_images")
     gpt_image = gpt_image_model(body.get("model"))
     default_format = "b64_json" if gpt_image else "url"
     return Parsed(args=args, response_format=_choice(body, "response_format", ("url", "b64_json")) or default_format,
                   workspace_id=_text(body, "workspace_id", limit=100), user=_text(body, "user", limit=200),
-                  gpt_image=gpt_image)
+                  gpt_image=gpt_image, stream=stream, partial_images=partials)
 
 
 async def images_response(request: Request, created: Created, parsed: Parsed) -> dict[str, Any]:
@@ -250,11 +266,104 @@ def usage(created: Created) -> dict[str, Any]:
             "input_tokens_details": {"text_tokens": text, "image_tokens": image}}
 
 
+# -- streaming ----------------------------------------------------------------------------------------
+StreamKind = Literal["image_generation", "image_edit"]
+_DONE = object()
+
+
+def _settings(parsed: Parsed) -> dict[str, Any]:
+    """What every stream event repeats: the requested size, quality, background and format."""
+    args = parsed.args
+    fmt = args.get("output_format") or "png"
+    return {"size": args.get("size") or "auto", "quality": args.get("quality") or "auto",
+            "background": args.get("background") or "auto", "output_format": "jpeg" if fmt == "jpg" else fmt}
+
+
+def _sse(payload: dict[str, Any]) -> bytes:
+    return f"event: {payload['type']}\ndata: {json.dumps(payload, separators=(',', ':'))}\n\n".encode()
+
+
+async def _completed(request: Request, kind: StreamKind, created: Created, parsed: Parsed) -> list[bytes]:
+    space = runtime(request).space
+    out = []
+    for f in created.files:
+        out.append(_sse({
+            "type": f"{kind}.completed", "b64_json": base64.b64encode(await space.read(f)).decode(),
+            "created_at": int(time.time()), **_settings(parsed), "size": f"{f.width}x{f.height}",
+            "quality": created.job.quality or "auto", "background": created.job.background or "auto",
+            "output_format": created.job.output_format, "usage": usage(created), "file_id": f.id}))
+    return out
+
+
+async def stream_images(request: Request, kind: StreamKind, parsed: Parsed,
+                        paint: Callable[[OnPartial], Awaitable[Created]]) -> Response:
+    """OpenAI's image stream. The painting runs in a task; its partial images and then its completed
+    images become events. Until the first event is ready nothing is sent, so an early failure (a refused
+    prompt, a budget, an unreadable image) is still an ordinary JSON error with its status."""
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+    settings = _settings(parsed)
+
+    async def on_partial(partial: PartialImage) -> None:
+        await queue.put(_sse({"type": f"{kind}.partial_image", "b64_json": base64.b64encode(partial.data).decode(),
+                              "created_at": int(time.time()), **settings,
+                              "partial_image_index": partial.index}))
+
+    async def run() -> None:
+        try:
+            created = await paint(on_partial)
+            for event in await _completed(request, kind, created, parsed):
+                await queue.put(event)
+            await queue.put(_DONE)
+        except BaseException as exc:
+            await queue.put(exc)
+            raise
+
+    task = asyncio.get_running_loop().create_task(run())
+    first = await queue.get()
+    if isinstance(first, BaseException):
+        await asyncio.gather(task, return_exceptions=True)
+        raise first
+
+    async def events() -> AsyncIterator[bytes]:
+        item = first
+        try:
+            while item is not _DONE:
+                if isinstance(item, EaselError):
+                    yield _sse({"type": "error", "error": openai_error(item)})
+                    return
+                if isinstance(item, BaseException):
+                    log.error("an image stream failed", exc_info=item)
+                    yield _sse({"type": "error", "error": {"type": "server_error", "code": "internal_error",
+                                                           "message": "The image failed; the server logged why",
+                                                           "param": None}})
+                    return
+                yield item
+                item = await queue.get()
+        finally:
+            if not task.done():
+                task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    return StreamingResponse(events(), media_type="text/event-stream",
+                             headers={"cache-control": "no-store", "x-accel-buffering": "no"})
+
+
+def openai_error(exc: EaselError) -> dict[str, Any]:
+    error: dict[str, Any] = openai_shape(exc)["error"]
+    return error
+
+
 async def serve_generation(request: Request, rules: Rules) -> Response:
     principal = await authenticate(request)
     parsed = parse(await small_json(request), rules, runtime(request))
-    created = await generate(request, with_end_user(principal, parsed.user), parsed.args, api=rules.api,
-                             workspace_id=parsed.workspace_id)
+    user = with_end_user(principal, parsed.user)
+    if parsed.stream:
+        def paint(on_partial: OnPartial) -> Awaitable[Created]:
+            return generate(request, user, parsed.args, api=rules.api, workspace_id=parsed.workspace_id,
+                            partial_images=parsed.partial_images, on_partial=on_partial)
+
+        return await stream_images(request, "image_generation", parsed, paint)
+    created = await generate(request, user, parsed.args, api=rules.api, workspace_id=parsed.workspace_id)
     return JSONResponse(await images_response(request, created, parsed))
 
 
@@ -337,9 +446,18 @@ async def edits(request: Request) -> Response:
         if len(given.images) > MAX_EDIT_IMAGES:
             raise _bad(f"At most {MAX_EDIT_IMAGES} images can be edited together", "image", "too_many_images")
         user = with_end_user(principal, parsed.user)
+        mask = await _mask_bytes(request, principal, parsed.workspace_id, given.mask)
+        if parsed.stream:
+            def paint(on_partial: OnPartial) -> Awaitable[Created]:
+                return generate(request, user, parsed.args, api=EDITS.api, workspace_id=parsed.workspace_id,
+                                sources=given.images, accept=PHOTO_IMAGES, mask=mask,
+                                partial_images=parsed.partial_images, on_partial=on_partial)
+
+            # The form's parts are read while the stream is being prepared: the sources are stored (or
+            # refused) before the first event, so the form may be closed once the stream has begun.
+            return await stream_images(request, "image_edit", parsed, paint)
         created = await generate(request, user, parsed.args, api=EDITS.api, workspace_id=parsed.workspace_id,
-                                 sources=given.images, accept=PHOTO_IMAGES,
-                                 mask=await _mask_bytes(request, principal, parsed.workspace_id, given.mask))
+                                 sources=given.images, accept=PHOTO_IMAGES, mask=mask)
     finally:
         if form is not None:
             await form.close()

@@ -53,14 +53,16 @@ class _OpenAICommon(Strict):
     user: str | None = Field(None, max_length=200, description="The end user, recorded with the usage")
     output_format: Literal["png", "jpeg", "jpg", "webp"] | None = None
     background: Literal["transparent", "opaque", "auto"] | None = None
-    stream: Literal[False] | None = Field(None, description="Streaming is not offered; omit it")
+    stream: bool | None = Field(None, description="true: OpenAI's image stream (text/event-stream) of "
+                                "partial_image events, then a completed event per image")
     workspace_id: str | None = Field(None, max_length=100, description="ZarkAI's direct endpoint: the reply "
                                      "then also has file_id, name and mime_type")
     seed: int | None = SEED
     negative_prompt: str | None = Field(None, max_length=2000)
     moderation: Literal["auto", "low"] | None = Field(None, description="Accepted; Easel has no moderation model")
     output_compression: int | None = Field(None, ge=0, le=100)
-    partial_images: Literal[0] | None = Field(None, description="Partial images need streaming: only 0")
+    partial_images: int | None = Field(None, ge=0, le=3, description="With stream: up to this many of the "
+                                       "painter's intermediate states, sent as they are painted")
 
 
 class OpenAIGenerationRequest(_OpenAICommon):

@@ -15,6 +15,7 @@ from PIL import Image, ImageDraw
 from . import glyphs
 from .colors import RGB, mix
 from .diagram_spec import TIER_NAMES, DiagramSpec, Node
+from .stages import Stages
 from .text import draw_text, fit_size, text_width
 
 SS = 2
@@ -49,7 +50,15 @@ _THEMES: tuple[tuple[RGB, RGB], ...] = (
 )
 
 
-def paint_diagram(spec: DiagramSpec, w: int, h: int, transparent: bool, seed: int = 0) -> tuple[np.ndarray, str]:
+def paint_diagram(spec: DiagramSpec, w: int, h: int, transparent: bool, seed: int = 0,
+                  stages: Stages | None = None) -> tuple[np.ndarray, str]:
+    """`stages` sees the title and tier bands, then the arrows, before the boxes go on top."""
+    stages = stages or Stages(0)
+    stages.plan(2)
+
+    def snap() -> None:
+        stages(lambda: cv2.resize(np.asarray(img), (w, h), interpolation=cv2.INTER_AREA))
+
     W, H = w * SS, h * SS
     unit = min(W, H)
     paper, band_fill = _THEMES[seed % len(_THEMES)]  # variants differ in their (quiet) background theme
@@ -82,8 +91,10 @@ def paint_diagram(spec: DiagramSpec, w: int, h: int, transparent: bool, seed: in
         for k, i in enumerate(members):
             cx = left + slot * (k + 0.5)
             boxes[i] = (cx - bw / 2, cy - box_h / 2, cx + bw / 2, cy + box_h / 2)
+    snap()
     for a, b in spec.edges:
         _arrow(d, boxes[a], boxes[b], unit, spec, a, b)
+    snap()
     for i, node in enumerate(spec.nodes):
         _box(img, d, boxes[i], node, unit)
     out = cv2.resize(np.asarray(img), (w, h), interpolation=cv2.INTER_AREA)

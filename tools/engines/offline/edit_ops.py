@@ -12,6 +12,7 @@ from PIL import Image, ImageDraw
 from . import weather
 from .edit_parse import EditOp
 from .placing import add_subject
+from .stages import Stages
 from .style_ops import blur, curve, f32, luma, saturate, u8, unsharp, vignette
 from .styles import apply_style
 from .text import draw_text, fit_size, wrap
@@ -20,10 +21,14 @@ MAX_SIDE = 4096
 
 
 def apply_ops(rgba: np.ndarray, ops: list[EditOp], rng: np.random.Generator, strength: float,
-              scene: dict[str, Any] | None = None) -> np.ndarray:
+              scene: dict[str, Any] | None = None, stages: Stages | None = None) -> np.ndarray:
     """`scene` is what the painter recorded about a picture it made (horizon, where each subject went), so
-    "put a hat on the snowman" finds the snowman."""
-    for op in ops:
+    "put a hat on the snowman" finds the snowman. `stages` sees the picture after each change but the last."""
+    if stages is not None:
+        stages.plan(max(0, len(ops) - 1))
+    for i, op in enumerate(ops):
+        if i and stages is not None:
+            stages(rgba)
         if op.kind == "subject":
             rgba = add_subject(rgba, op, rng, scene or {})
         elif op.kind in _GEOMETRY:

@@ -18,11 +18,14 @@ import numpy as np
 from easel.spaces.errors import EaselError
 from easel.tools import provenance
 
-from ..base import MIME_TYPES, Capabilities, EngineImage, EngineResult, ImageJob, SourceImage
+from ..base import MIME_TYPES, Capabilities, EngineImage, EngineResult, ImageJob, PartialImage, SourceImage
 from ..pool import PaintPool
 from . import codec, painter
 from .edit_parse import CONFIGURE, EditOp, parse_edit
+from .stages import Stages
 from .style_names import resolve
+
+Render = Callable[[int, Stages], painter.Painted]
 
 MIN_SIDE, MAX_SIDE = 16, 4096
 DEFAULT_SIDE = 1024
@@ -82,10 +85,10 @@ class OfflineEngine:
         resolved = resolve(job.style, job.prompt) if job.style else None
         style = resolved.name if resolved else None
 
-        def render(seed: int) -> painter.Painted:
-            return painter.generate(job.prompt, job.negative_prompt, w, h, seed, transparent, style)
+        def render(seed: int, stages: Stages) -> painter.Painted:
+            return painter.generate(job.prompt, job.negative_prompt, w, h, seed, transparent, style, stages)
 
-        images, painted = await self._render_all(job, base, render)
+        images, painted = await self._render_all(job, base, render, (w, h))
         notes = tuple(dict.fromkeys(p.note for p in painted if p.note)) + _background_notes(job, painted)
         notes += (resolved.note,) if resolved and resolved.note else ()
         return EngineResult(images=images, model=self.model, notes=notes, style=style)
@@ -112,10 +115,10 @@ class OfflineEngine:
 
         scene = provenance.read(job.sources[0].data) or {}  # what the painter recorded, if it made the source
 
-        def render(seed: int) -> painter.Painted:
-            return painter.edit(source, ops, size, seed, job.strength, scene)
+        def render(seed: int, stages: Stages) -> painter.Painted:
+            return painter.edit(source, ops, size, seed, job.strength, scene, stages)
 
-        images, _ = await self._render_all(job, _base_seed(job), render)
+        images, _ = await self._render_all(job, _base_seed(job), render, size)
         return EngineResult(images=images, model=self.model, style=style_name, notes=tuple(notes))
 
     async def _compose(self, job: ImageJob) -> EngineResult:
@@ -130,7 +133,7 @@ class OfflineEngine:
         if size:
             _check_size(*size)
 
-        def render(seed: int) -> painter.Painted:
+        def render(seed: int, stages: Stages) -> painter.Painted:
             return painter.compose(list(sources), job.prompt, size)
 
         images, _ = await self._render_all(job, _base_seed(job), render)
@@ -142,7 +145,7 @@ class OfflineEngine:
         resolved = resolve(job.style, job.prompt)
         w, h = _size(job, source)
 
-        def render(seed: int) -> painter.Painted:
+        def render(seed: int, stages: Stages) -> painter.Painted:
             return painter.style_transfer(source, resolved.name, job.strength, w, h, seed)
 
         images, _ = await self._render_all(job, base, render)
@@ -161,24 +164,73 @@ class OfflineEngine:
         return sem
 
     async def _render_all(
-        self, job: ImageJob, base: int, render: Callable[[int], painter.Painted]
+        self, job: ImageJob, base: int, render: Render, size: tuple[int, int] | None = None
     ) -> tuple[tuple[EngineImage, ...], list[painter.Painted]]:
-        """Render n variants (seeds base, base+1, ...) concurrently, each on a worker thread."""
+        """Render n variants (seeds base, base+1, ...) concurrently, each on a worker thread. The first
+        variant's intermediate states go to `job.on_partial` as they are painted (`_Partials`)."""
         n = max(1, min(int(job.n or 1), 10))
+        partials = _Partials(job, size)
 
-        async def one(seed: int) -> tuple[EngineImage, painter.Painted]:
+        async def one(i: int) -> tuple[EngineImage, painter.Painted]:
+            stages = partials.stages() if i == 0 else Stages(0)
             async with self._limit():
-                return await asyncio.to_thread(_paint_and_encode, render, seed, job)
+                return await asyncio.to_thread(_paint_and_encode, render, base + i, job, stages)
 
-        done = await asyncio.gather(*(one(base + i) for i in range(n)))
+        async with partials:
+            done = await asyncio.gather(*(one(i) for i in range(n)))
         return tuple(img for img, _ in done), [p for _, p in done]
 
 
-def _paint_and_encode(
-    render: Callable[[int], painter.Painted], seed: int, job: ImageJob
-) -> tuple[EngineImage, painter.Painted]:
+class _Partials:
+    """Carries the painter's states from its worker thread to `job.on_partial`, in order and as they come:
+    the thread encodes each state and hands it to the event loop; one task awaits `on_partial` for each.
+    Leaving the block waits until every state taken has been delivered, so partials precede the result."""
+
+    def __init__(self, job: ImageJob, size: tuple[int, int] | None) -> None:
+        self.job = job
+        self.size = size
+        self.queue: asyncio.Queue[PartialImage | None] = asyncio.Queue()
+        self.task: asyncio.Task[None] | None = None
+
+    def stages(self) -> Stages:
+        job = self.job
+        if not job.partial_images or job.on_partial is None:
+            return Stages(0)
+        loop = asyncio.get_running_loop()
+        mime = MIME_TYPES[job.output_format]
+
+        def emit(index: int, pixels: np.ndarray) -> None:  # on the worker thread
+            data = codec.encode(pixels, job.output_format, job.background)
+            try:
+                loop.call_soon_threadsafe(self.queue.put_nowait, PartialImage(index, data, mime))
+            except RuntimeError:  # the loop has closed: nobody is waiting for this state any more
+                pass
+
+        return Stages(min(3, int(job.partial_images)), self.size, emit)
+
+    async def __aenter__(self) -> _Partials:
+        if self.job.partial_images and self.job.on_partial is not None:
+            self.task = asyncio.get_running_loop().create_task(self._deliver())
+        return self
+
+    async def _deliver(self) -> None:
+        assert self.job.on_partial is not None
+        while (partial := await self.queue.get()) is not None:
+            await self.job.on_partial(partial)
+
+    async def __aexit__(self, kind: object, exc: object, tb: object) -> None:
+        if self.task is None:
+            return
+        if exc is not None:
+            self.task.cancel()
+            return
+        self.queue.put_nowait(None)  # after every state the thread handed over (FIFO)
+        await self.task
+
+
+def _paint_and_encode(render: Render, seed: int, job: ImageJob, stages: Stages) -> tuple[EngineImage, painter.Painted]:
     try:
-        painted = render(seed)
+        painted = render(seed, stages)
         data = codec.encode(painted.pixels, job.output_format, job.background)
     except EaselError:
         raise

@@ -17,6 +17,7 @@ from PIL import Image, ImageDraw
 from . import glyphs
 from .colors import RGB, find_colors, hue_of, mix, shade
 from .intent import icon_requests, stable_hash
+from .stages import Stages
 from .text import draw_text, fit_size
 
 SS = 2
@@ -88,9 +89,17 @@ def _tile_colours(prompt: str, n: int, seed: int) -> list[tuple[RGB, RGB]]:
     return out
 
 
-def paint_icons(prompt: str, w: int, h: int, transparent: bool, seed: int = 0) -> tuple[np.ndarray, str]:
+def paint_icons(prompt: str, w: int, h: int, transparent: bool, seed: int = 0,
+                stages: Stages | None = None) -> tuple[np.ndarray, str]:
+    """`stages` sees the tiles' shadows, then the first half of the icons."""
     items = plan_icons(prompt)
     n = len(items)
+    stages = stages or Stages(0)
+    stages.plan(1 + (n > 1))
+
+    def snap() -> None:
+        stages(lambda: cv2.resize(np.asarray(img), (w, h), interpolation=cv2.INTER_AREA))
+
     cols = 1 if n == 1 else 2 if n <= 4 else 3 if n in (5, 6, 9) else 4
     rows = math.ceil(n / cols)
     lower = prompt.lower()
@@ -106,8 +115,11 @@ def paint_icons(prompt: str, w: int, h: int, transparent: bool, seed: int = 0) -
     colours = _tile_colours(prompt, n, seed)
     label_size = fit_size(max((lbl for lbl, _ in items), key=len), cell * 0.95, max(10, int(cell * 0.13)))
     _shadows(img, items, cols, cell, tile, x_start, y_start, dark)
+    snap()
     d = ImageDraw.Draw(img)
     for i, (label, glyph) in enumerate(items):
+        if n > 1 and i == (n + 1) // 2:
+            snap()
         r, c = divmod(i, cols)
         col = c + ((cols - n % cols) / 2 if r == rows - 1 and n % cols else 0.0)  # centre a short last row
         x = int(x_start + col * cell + (cell - tile) / 2)

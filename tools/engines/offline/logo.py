@@ -7,6 +7,7 @@ at twice the output size and downsampled, which is what makes edges and text smo
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import cv2
 import numpy as np
@@ -15,6 +16,7 @@ from PIL import Image, ImageDraw
 from . import glyphs
 from .colors import RGB, luminance, mix, readable_on, shade
 from .intent import LogoSpec
+from .stages import Stages
 from .text import draw_text, fit_size, text_width
 
 SS = 2  # supersampling factor
@@ -92,19 +94,27 @@ def _layout(spec: LogoSpec, seed: int, w: int, h: int) -> str:
     return ("stacked", "badge", "horizontal")[seed % 3]
 
 
-def paint_logo(spec: LogoSpec, prompt: str, w: int, h: int, transparent: bool, seed: int = 0) -> tuple[np.ndarray, str]:
-    """RGBA pixels and a sentence describing the logo."""
+def paint_logo(spec: LogoSpec, prompt: str, w: int, h: int, transparent: bool, seed: int = 0,
+               stages: Stages | None = None) -> tuple[np.ndarray, str]:
+    """RGBA pixels and a sentence describing the logo. `stages` sees the emblem's ground (disc, rings or
+    tile), then the emblem on it, before any lettering."""
     emblem = choose_emblem(spec, prompt)
     ink, bg, accent = _palette(spec, emblem, seed)
     W, H = w * SS, h * SS
     img = Image.new("RGBA", (W, H), (*bg, 0) if transparent else (*bg, 255))
     layout = _layout(spec, seed, w, h)
+    stages = stages or Stages(0)
+    stages.plan(2)
+
+    def snap() -> None:
+        stages(lambda: cv2.resize(np.asarray(img), (w, h), interpolation=cv2.INTER_AREA))
+
     if layout == "badge":
-        _badge(img, spec, emblem, ink, accent, bg)
+        _badge(img, spec, emblem, ink, accent, bg, snap)
     elif layout == "horizontal":
-        _horizontal(img, spec, emblem, ink, accent)
+        _horizontal(img, spec, emblem, ink, accent, snap)
     else:
-        _stacked(img, spec, emblem, ink, accent)
+        _stacked(img, spec, emblem, ink, accent, snap)
     out = cv2.resize(np.asarray(img), (w, h), interpolation=cv2.INTER_AREA)
     mark = f"a {emblem} emblem" if emblem else f"a '{spec.name[:1].upper()}' monogram"
     return out, f"A {layout} logo reading '{spec.name}' with {mark}."
@@ -122,7 +132,8 @@ def _stamp(img: Image.Image, mask: np.ndarray, x: int, y: int, colour: RGB) -> N
     img.paste(Image.new("RGBA", m.size, (*colour, 255)), (x, y), m)
 
 
-def _stacked(img: Image.Image, spec: LogoSpec, emblem: str | None, ink: RGB, accent: RGB) -> None:
+def _stacked(img: Image.Image, spec: LogoSpec, emblem: str | None, ink: RGB, accent: RGB,
+             snap: Callable[[], None]) -> None:
     """Emblem in a soft disc, the name large below, a letter-spaced descriptor between rules."""
     W, H = img.size
     d = ImageDraw.Draw(img)
@@ -130,8 +141,10 @@ def _stacked(img: Image.Image, spec: LogoSpec, emblem: str | None, ink: RGB, acc
     disc = int(unit * 0.3)
     cx, top = W // 2, int(H * 0.5 - unit * 0.3)
     d.ellipse((cx - disc // 2, top, cx + disc // 2, top + disc), fill=(*mix(accent, (255, 255, 255), 0.72), 255))
+    snap()
     size = int(disc * 0.62)
     _stamp(img, _emblem_mask(emblem, spec.name, size, 0.075), cx - size // 2, top + (disc - size) // 2, ink)
+    snap()
     name = spec.name if len(spec.name) > 3 or not spec.name.isalpha() else spec.name.upper()
     name_size = fit_size(name, W * 0.8, int(unit * 0.15), spacing=0.04)
     name_y = top + disc + unit * 0.1
@@ -147,7 +160,8 @@ def _stacked(img: Image.Image, spec: LogoSpec, emblem: str | None, ink: RGB, acc
             d.line((x0, dy, x0 + sgn * unit * 0.06, dy), fill=(*accent, 255), width=max(2, ds // 10))
 
 
-def _badge(img: Image.Image, spec: LogoSpec, emblem: str | None, ink: RGB, accent: RGB, bg: RGB) -> None:
+def _badge(img: Image.Image, spec: LogoSpec, emblem: str | None, ink: RGB, accent: RGB, bg: RGB,
+           snap: Callable[[], None]) -> None:
     """A round badge: double ring, emblem at the top, the name across a ribbon, descriptor below."""
     W, H = img.size
     d = ImageDraw.Draw(img)
@@ -158,8 +172,10 @@ def _badge(img: Image.Image, spec: LogoSpec, emblem: str | None, ink: RGB, accen
     d.ellipse((cx - r2, cy - r2, cx + r2, cy + r2), fill=(*bg, 255))
     r3 = int(r * 0.86)
     d.ellipse((cx - r3, cy - r3, cx + r3, cy + r3), outline=(*ink, 255), width=max(2, unit // 220))
+    snap()
     size = int(r * 0.62)
     _stamp(img, _emblem_mask(emblem, spec.name, size, 0.08), cx - size // 2, int(cy - r * 0.78), ink)
+    snap()
     name = spec.name.upper()
     ns = fit_size(name, r * 2.1, int(unit * 0.1), spacing=0.08)
     band_h = int(ns * 1.5)
@@ -184,7 +200,8 @@ def _badge(img: Image.Image, spec: LogoSpec, emblem: str | None, ink: RGB, accen
     draw_text(d, (cx, int(cy + r * 0.55)), desc, ds, (*ink, 255), spacing=0.3, bold=max(1, ds // 14))
 
 
-def _horizontal(img: Image.Image, spec: LogoSpec, emblem: str | None, ink: RGB, accent: RGB) -> None:
+def _horizontal(img: Image.Image, spec: LogoSpec, emblem: str | None, ink: RGB, accent: RGB,
+                snap: Callable[[], None]) -> None:
     """Emblem in a rounded square on the left, wordmark and descriptor on the right."""
     W, H = img.size
     d = ImageDraw.Draw(img)
@@ -196,8 +213,10 @@ def _horizontal(img: Image.Image, spec: LogoSpec, emblem: str | None, ink: RGB, 
     x0 = int(W / 2 - total / 2)
     y0 = H // 2 - tile // 2
     d.rounded_rectangle((x0, y0, x0 + tile, y0 + tile), radius=tile // 4, fill=(*ink, 255))
+    snap()
     size = int(tile * 0.62)
     _stamp(img, _emblem_mask(emblem, name, size, 0.08), x0 + (tile - size) // 2, y0 + (tile - size) // 2, accent)
+    snap()
     tx = x0 + tile + unit * 0.06
     tw = text_width(name, ns, 0.02)
     desc = _descriptor(spec)

@@ -21,6 +21,7 @@ from .iconset import paint_icons
 from .intent import SceneSpec, classify, describe_scene, parse_logo, parse_scene
 from .logo import paint_logo
 from .scene import paint_cast
+from .stages import Stages
 from .style_names import pretty
 from .styles import apply_style
 from .subjects import Cast, read_cast
@@ -39,10 +40,14 @@ MIN_GRAPHIC_SIDE = 256  # logos, icons and diagrams are laid out at least this b
 
 
 def generate(prompt: str, negative: str | None, w: int, h: int, seed: int, transparent: bool,
-             style: str | None = None) -> Painted:
-    painted = _generate(prompt, negative, w, h, seed, transparent)
+             style: str | None = None, stages: Stages | None = None) -> Painted:
+    stages = stages or Stages(0)
+    if style is not None:
+        stages.plan(1)  # the picture before its style
+    painted = _generate(prompt, negative, w, h, seed, transparent, stages)
     if style is None:
         return painted
+    stages(painted.pixels)
     # The style goes over the finished picture, subjects and all, so they share its brushwork.
     px = painted.pixels
     rgb = apply_style(np.ascontiguousarray(px[..., :3]), style, 1.0, np.random.default_rng(seed))
@@ -53,31 +58,32 @@ def generate(prompt: str, negative: str | None, w: int, h: int, seed: int, trans
     return replace(painted, pixels=out, description=desc)
 
 
-def _generate(prompt: str, negative: str | None, w: int, h: int, seed: int, transparent: bool) -> Painted:
+def _generate(prompt: str, negative: str | None, w: int, h: int, seed: int, transparent: bool,
+              stages: Stages) -> Painted:
     kind = classify(prompt)
     if kind != "scene" and min(w, h) < MIN_GRAPHIC_SIDE:
         # Type and strokes need room: lay the graphic out larger and reduce it (also smoother).
         f = min(MIN_GRAPHIC_SIDE / min(w, h), 4096 / max(w, h))
         if f > 1.0:
-            big = _generate(prompt, negative, round(w * f), round(h * f), seed, transparent)
+            big = _generate(prompt, negative, round(w * f), round(h * f), seed, transparent, stages)
             small = cv2.resize(big.pixels, (w, h), interpolation=cv2.INTER_AREA)
             return replace(big, pixels=small)
     if kind == "logo":
-        px, desc = paint_logo(parse_logo(prompt), prompt, w, h, transparent, seed)
+        px, desc = paint_logo(parse_logo(prompt), prompt, w, h, transparent, seed, stages)
         return Painted(px, desc)
     if kind == "icons":
-        px, desc = paint_icons(prompt, w, h, transparent, seed)
+        px, desc = paint_icons(prompt, w, h, transparent, seed, stages)
         return Painted(px, desc)
     if kind == "diagram":
-        px, desc = paint_diagram(parse_diagram(prompt), w, h, transparent, seed)
+        px, desc = paint_diagram(parse_diagram(prompt), w, h, transparent, seed, stages)
         return Painted(px, desc)
-    return _scene(prompt, negative, w, h, seed)
+    return _scene(prompt, negative, w, h, seed, stages)
 
 
-def _scene(prompt: str, negative: str | None, w: int, h: int, seed: int) -> Painted:
+def _scene(prompt: str, negative: str | None, w: int, h: int, seed: int, stages: Stages) -> Painted:
     cast = read_cast(prompt, negative)
     spec = stage_for(parse_scene(prompt, negative), cast)
-    pixels, placed = paint_cast(spec, cast, w, h, np.random.default_rng(seed))
+    pixels, placed = paint_cast(spec, cast, w, h, np.random.default_rng(seed), stages)
     drawn = cast.drawn_names
     notes = []
     if spec.inferred:
@@ -148,8 +154,8 @@ def style_transfer(rgba: np.ndarray, style: str, strength: float, w: int, h: int
 
 
 def edit(rgba: np.ndarray, ops: list[EditOp], size: tuple[int, int] | None, seed: int, strength: float,
-         scene: dict[str, Any] | None = None) -> Painted:
-    out = apply_ops(rgba, ops, np.random.default_rng(seed), strength, scene)
+         scene: dict[str, Any] | None = None, stages: Stages | None = None) -> Painted:
+    out = apply_ops(rgba, ops, np.random.default_rng(seed), strength, scene, stages)
     if size is not None and out.shape[:2] != (size[1], size[0]):
         out = composer.cover(out, size[0], size[1])
     names = ", ".join(_op_words(op) for op in ops)

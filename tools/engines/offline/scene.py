@@ -15,6 +15,7 @@ from .intent import SceneSpec
 from .land import dunes, far_hills, forest, hills, mountains, shore
 from .raster import bloom, tonemap_u8, vignette
 from .sky import Sky, paint_clouds, paint_sky
+from .stages import Stages
 from .subjects import Cast
 from .water import reflect
 from .weather import fog, rain, snow
@@ -35,16 +36,23 @@ def paint_scene(spec: SceneSpec, w: int, h: int, rng: np.random.Generator) -> np
 
 
 def paint_cast(
-    spec: SceneSpec, cast: Cast, w: int, h: int, rng: np.random.Generator
+    spec: SceneSpec, cast: Cast, w: int, h: int, rng: np.random.Generator, stages: Stages | None = None
 ) -> tuple[np.ndarray, list[Placed]]:
     """Render the scene with the cast's subjects standing in it (before the weather falls on them).
-    Returns the pixels and where each subject went."""
+    Returns the pixels and where each subject went. `stages` sees the sky, the far layers (when there are
+    any), the ground and the cast (when there is one): the work as it stands, before weather and glow."""
     canvas = np.zeros((h, w, 3), np.float32)
     emission = np.zeros((h, w, 3), np.float32)
     subjects = spec.subjects
     grounded = bool(subjects & {"hills", "desert", "forest"})
     # A city with nothing else to stand on gets a river or, at night, a wet street to reflect it.
     mirror = "water" in subjects or ("city" in subjects and not grounded)
+    far_layers = bool(subjects & {"mountains", "city"}) or (mirror and bool(subjects & {"hills", "forest"}))
+    stages = stages or Stages(0)
+    stages.plan(2 + far_layers + bool(cast.wanted))
+
+    def state() -> np.ndarray:
+        return tonemap_u8(canvas)
     wet_street = mirror and "water" not in subjects and (spec.neon or "rain" in spec.weather)
     horizon = int(h * (0.62 if mirror else 0.66))
     sky = paint_sky(canvas, emission, horizon, spec, rng)
@@ -54,6 +62,7 @@ def paint_cast(
     emission[:] = 0.0
     if spec.cloudiness > 0.05:
         paint_clouds(canvas, horizon, rng, spec.cloudiness, sky, spec.time)
+    stages(state)
     mountain_c, meadow_c, forest_c, sand_c, water_c, wall_c = _palette(spec)
     haze = sky.horizon_color
     light_x = sky.light[0] if sky.light else w * 0.5
@@ -90,16 +99,20 @@ def paint_cast(
             tree_h=0.07,
             ground_to=horizon,
         )
+    if far_layers:
+        stages(state)
     if mirror:
         reflect(canvas, emission, horizon, rng, water_c, light_x if sky.light else None, wet_street)
         if "beach" in subjects:
             shore(canvas, rng, haze, sand_c)
     else:
         _foreground(canvas, rng, spec, horizon, haze, (meadow_c, forest_c, sand_c), light_x)
+    stages(state)
     placed: list[Placed] = []
     if cast.wanted:
         stage = _stage(spec, h, horizon, mirror, sky, haze)
         placed = place_cast(canvas, cast, stage, np.random.default_rng(rng.integers(2**31)))
+        stages(state)
     _weather(canvas, rng, spec, horizon, haze)
     strength = 1.7 if spec.neon else (1.1 if sky.is_night else 0.6)
     bloom(canvas, emission, (3 * scale, 10 * scale, 32 * scale), strength)

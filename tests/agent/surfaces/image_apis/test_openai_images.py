@@ -132,7 +132,9 @@ def test_json_edit_by_file_id_and_by_data_url(easel: Running, tenant: Tenant) ->
     ({"prompt": "a cat", "model": "gpt-4o"}, "model", "invalid_model"),
     ({"prompt": "a cat", "response_format": "xml"}, "response_format", "invalid_request"),
     ({"prompt": "a cat", "quality": "ultra"}, "quality", "invalid_request"),
-    ({"prompt": "a cat", "stream": True}, "stream", "invalid_request"),
+    ({"prompt": "a cat", "stream": "yes"}, "stream", "invalid_request"),
+    ({"prompt": "a cat", "partial_images": 2}, "partial_images", "invalid_request"),
+    ({"prompt": "a cat", "stream": True, "partial_images": 4}, "partial_images", "invalid_request"),
     ({"prompt": "a cat", "colour": "red"}, "colour", "invalid_request"),
 ])
 def test_bad_generation_requests_get_openai_errors(easel: Running, tenant: Tenant, body: dict[str, Any],
