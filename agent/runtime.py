@@ -16,7 +16,7 @@ from easel.tools.base import ToolRegistry
 from easel.tools.engines.base import ImageEngine
 from easel.tools.image_gen import ImageGenTool, ImageService
 from easel.tools.pricing import PriceTable
-from easel.tools.video_gen import VideoService
+from easel.tools.video_gen import VideoGenTool, VideoService
 
 log = logging.getLogger("easel.runtime")
 
@@ -70,7 +70,8 @@ class Runtime:
         background = Background()
         videos = VideoService(space=space, images=images, spawn=background.spawn, ledger=ledger, prices=prices,
                               concurrency=settings.video_concurrency, lease_s=settings.video_lease_s)
-        return cls(settings=settings, space=space, images=images, tools=ToolRegistry([ImageGenTool(images)]),
+        tools = ToolRegistry([ImageGenTool(images), VideoGenTool(videos)])
+        return cls(settings=settings, space=space, images=images, tools=tools,
                    chat_model=LitellmChatModel(fast_lane=settings.fast_lane), ledger=ledger, videos=videos,
                    background=background)
 

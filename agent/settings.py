@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     video_concurrency: int = Field(2, ge=1, le=64)
     # A running video job's runner renews its lease; a job whose lease ran out is failed, with the reason.
     video_lease_s: float = Field(30.0, ge=2, le=3600)
+    # A chat answered as one JSON reply waits this long for a video; then it answers with the job's id and where
+    # the clip will appear (the job goes on). A streamed chat waits to the end, sending progress.
+    video_wait_s: float = Field(60.0, ge=0, le=3600)
     log_level: str = "info"
     log_format: Literal["text", "json"] = "text"  # json: one object a line, with the request id
     log_prompts: bool = False  # prompts appear in access lines only when this is set

@@ -44,9 +44,13 @@ def file_object(request: Request, f: FileRecord) -> dict[str, Any]:
 
 def media_object(request: Request, f: FileRecord) -> dict[str, Any]:
     """The contract's media object (chat replies, stream events, conversations), its url freshly signed."""
-    return {"file_id": f.id, "name": f.name, "mime_type": f.mime_type, "size_bytes": f.size_bytes,
-            "width": f.width, "height": f.height,
-            "url": absolute(request, _space(request).signed_path(f)), "metadata": f.metadata}
+    media = {"file_id": f.id, "name": f.name, "mime_type": f.mime_type, "size_bytes": f.size_bytes,
+             "width": f.width, "height": f.height,
+             "url": absolute(request, _space(request).signed_path(f)), "metadata": f.metadata}
+    poster = f.metadata.get("poster_file_id") if f.mime_type.startswith("video/") else None
+    if isinstance(poster, str):  # a video's first frame, for <video poster=...>
+        media["poster_url"] = absolute(request, _space(request).signed_path_of(poster))
+    return media
 
 
 def _workspace_object(w: Workspace, default_id: str) -> dict[str, Any]:

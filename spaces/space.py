@@ -301,7 +301,10 @@ class Space:
         return await self.blobs.presign(record.id, PRESIGN_TTL_S)
 
     def signed_path(self, record: FileRecord) -> str:
-        return f"/v1/storage/files/{record.id}/content?{self.signer.query(record.id)}"
+        return self.signed_path_of(record.id)
+
+    def signed_path_of(self, file_id: str) -> str:
+        return f"/v1/storage/files/{file_id}/content?{self.signer.query(file_id)}"
 
     async def existing_files(self, workspace: Workspace, file_ids: list[str]) -> dict[str, FileRecord]:
         """Those of the ids that are files of this workspace; others (deleted since, never ours) are left out."""

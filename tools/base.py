@@ -24,6 +24,11 @@ class ToolContext:
     # Up to this many intermediate states of the first image, each to `on_partial` as it is painted.
     partial_images: int = 0
     on_partial: OnPartial | None = None
+    # How far a long job (a video) has got, in percent, and the job's id; the turn sends it as `tool_status`.
+    on_progress: Callable[[int, str], Awaitable[None]] | None = None
+    # How long a tool may wait for an asynchronous job before answering with the job's id instead; None: until
+    # the job ends (a streamed turn, whose client sees the progress).
+    wait_s: float | None = None
 
 
 @dataclass
@@ -35,10 +40,20 @@ class ToolOutcome:
     files: list[FileRecord] = field(default_factory=list)
     error: str | None = None
     cost_usd: float = 0.0
+    code: str | None = None  # the failure's code, when it has one
+    # Added to the call's entry in the reply's `tool_calls`: a job's id, or `status: in_progress` for a job that
+    # outlived the wait.
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def state(self) -> str:
+        """`completed`, `failed`, or what `details` says (`in_progress`: a job still running)."""
+        return "failed" if not self.ok else str(self.details.get("status", "completed"))
 
     @classmethod
-    def failed(cls, reason: str) -> ToolOutcome:
-        return cls(ok=False, content={"status": "failed", "error": reason}, error=reason)
+    def failed(cls, reason: str, *, code: str | None = None, details: dict[str, Any] | None = None) -> ToolOutcome:
+        content: dict[str, Any] = {"status": "failed", "error": reason, **({"code": code} if code else {})}
+        return cls(ok=False, content=content, error=reason, code=code, details=details or {})
 
 
 class Tool(Protocol):

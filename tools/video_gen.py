@@ -13,20 +13,23 @@ import asyncio
 import logging
 import secrets
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+from easel.spaces import metrics
 from easel.spaces.errors import EaselError
 from easel.spaces.ledger import Ledger
 from easel.spaces.records import FileRecord, Principal, VideoJob, Workspace, now_iso
 from easel.spaces.space import Space
-from easel.tools.base import ToolContext
+from easel.tools.base import ToolContext, ToolOutcome
 from easel.tools.engines.animator import OfflineAnimator, Stopped
 from easel.tools.engines.animator import VideoJob as AnimatorJob
-from easel.tools.image_args import parse_args
+from easel.tools.image_args import ArgumentError, parse_args
 from easel.tools.image_gen import ImageService
 from easel.tools.pricing import PriceTable
+from easel.tools.video_args import SCHEMA as VIDEO_SCHEMA
+from easel.tools.video_args import parse_video_args
 
 log = logging.getLogger("easel.video")
 STOPPED_REASON = ("The server stopped while this video was being made, so nothing was saved. "
@@ -55,6 +58,48 @@ class VideoService:
         self.lease_s = lease_s
         self.engine = engine or OfflineAnimator()
         self._slots = asyncio.Semaphore(max(1, concurrency))
+        self._running: dict[str, Heartbeat] = {}  # jobs this process runs, for their live progress
+        self._followers: dict[str, set[asyncio.Event]] = {}  # woken when a job here moves on
+
+    # -- following a job ---------------------------------------------------------------------------------
+    def _moved(self, job_id: str) -> None:
+        for woken in self._followers.get(job_id, ()):
+            woken.set()
+
+    async def follow(self, job_id: str, on_progress: Callable[[int], Awaitable[None]] | None = None, *,
+                     timeout_s: float | None = None, poll_s: float = 1.0) -> VideoJob | None:
+        """Waits until the job ends or `timeout_s` passes, telling `on_progress` each new percent (in steps of
+        5, from the runner's own count when it runs here, else from the store); returns the job as it then is.
+        Only the follower waits: leaving (a client gone, a timeout) never touches the job."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout_s is None else loop.time() + timeout_s
+        woken = asyncio.Event()
+        self._followers.setdefault(job_id, set()).add(woken)
+        told = -1
+        try:
+            while True:
+                woken.clear()
+                job = await self.space.video_job_by_id(job_id)
+                if job is None or job.finished:
+                    return job
+                beat = self._running.get(job_id)
+                percent = beat.percent if beat is not None else job.progress
+                if on_progress is not None and percent > told:
+                    told = percent
+                    await on_progress(percent)
+                wait = poll_s if deadline is None else min(poll_s, deadline - loop.time())
+                if wait <= 0:
+                    return job
+                try:
+                    await asyncio.wait_for(woken.wait(), wait)
+                except TimeoutError:
+                    pass
+        finally:
+            followers = self._followers.get(job_id)
+            if followers is not None:
+                followers.discard(woken)
+                if not followers:
+                    del self._followers[job_id]
 
     # -- starting and stopping --------------------------------------------------------------------------
     async def start(self, principal: Principal, workspace: Workspace, request: VideoRequest, *,
@@ -77,8 +122,10 @@ class VideoService:
 
     async def cancel(self, job: VideoJob) -> bool:
         """A queued or running job stops (its runner sees it at the next frame); a finished one is left."""
-        return await self.space.move_video_job(job.id, from_status=("queued", "in_progress"),
-                                               status="cancelled", error="Cancelled on request")
+        cancelled = await self.space.move_video_job(job.id, from_status=("queued", "in_progress"),
+                                                    status="cancelled", error="Cancelled on request")
+        self._moved(job.id)
+        return cancelled
 
     async def watch(self) -> None:
         """For the life of the process: every lease period, take up what nobody runs (see `recover`)."""
@@ -100,6 +147,12 @@ class VideoService:
 
     # -- running -----------------------------------------------------------------------------------------
     async def run(self, job_id: str) -> None:
+        try:
+            await self._run(job_id)
+        finally:
+            self._moved(job_id)  # whatever the end, whoever follows the job reads it again
+
+    async def _run(self, job_id: str) -> None:
         async with self._slots:
             space = self.space
             if not await space.move_video_job(job_id, from_status=("queued",), status="in_progress",
@@ -108,8 +161,10 @@ class VideoService:
             job = await space.video_job_by_id(job_id)
             if job is None:
                 return
-            beat = Heartbeat(self.space, job_id, self.lease_s)
+            beat = Heartbeat(self.space, job_id, self.lease_s, on_step=lambda: self._moved(job_id))
             beat.start()
+            self._running[job_id] = beat
+            self._moved(job_id)  # queued -> in progress
             try:
                 files = await self._make(job, beat)
             except Stopped:
@@ -123,6 +178,7 @@ class VideoService:
                                            error="The video could not be made; the server logged why")
                 return
             finally:
+                self._running.pop(job_id, None)
                 await beat.stop()
             video, poster = files
             await space.move_video_job(job_id, from_status=("in_progress",), status="completed", progress=100,
@@ -141,10 +197,12 @@ class VideoService:
             width=p.get("width"), height=p.get("height"), seed=int(p["seed"]),
             motion_bucket_id=int(p["motion_bucket_id"]), cfg_scale=float(p["cfg_scale"])), beat.progress)
         stem = (still.name.rsplit(".", 1)[0] or "video")[:60]
+        cost = self.prices.actual(result.model, result.width, result.height, 1, 0.0)
         meta: dict[str, Any] = {
             "operation": "video", "prompt": job.prompt, "model": result.model, "seed": int(p["seed"]),
             "duration_s": result.seconds, "fps": result.fps, "frames": result.frames,
-            "source_file_ids": [still.id], "notes": list(result.notes), "job_id": job.id}
+            "source_file_ids": [still.id], "notes": list(result.notes), "job_id": job.id,
+            "cost_usd": round(cost, 6)}
         poster = await self.space.save_bytes(workspace.id, name=f"{stem}-poster.png", data=result.poster,
                                              mime_type="image/png", width=result.width, height=result.height,
                                              metadata={**meta, "operation": "poster"})
@@ -152,7 +210,6 @@ class VideoService:
                                             mime_type="video/mp4", width=result.width, height=result.height,
                                             metadata={**meta, "poster_file_id": poster.id})
         if self.ledger is not None:
-            cost = self.prices.actual(result.model, result.width, result.height, 1, 0.0)
             await self.ledger.record(principal, kind="generation", api=job.api, workspace_id=workspace.id,
                                      operation="video", model=result.model, size=f"{result.width}x{result.height}",
                                      n=1, prompt=job.prompt, cost_usd=cost, file_ids=[video.id, poster.id])
@@ -183,18 +240,34 @@ class VideoService:
 class Heartbeat:
     """While a job runs: renews its lease, writes its progress, and notices a cancel."""
 
-    def __init__(self, space: Space, job_id: str, lease_s: float) -> None:
+    STEP = 5  # percent: followers are woken each time the work moves on this much
+
+    def __init__(self, space: Space, job_id: str, lease_s: float,
+                 on_step: Callable[[], None] | None = None) -> None:
         self.space, self.job_id, self.lease_s = space, job_id, lease_s
         self.fraction, self.stopped = 0.0, False
+        self.on_step = on_step
+        self._step = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
 
+    @property
+    def percent(self) -> int:
+        return min(99, int(self.fraction * 100))
+
     def progress(self, fraction: float) -> bool:
-        """Called from the animator's thread: a plain write, read by the beat."""
+        """Called from the animator's thread: a plain write, read by the beat; each new step of `STEP` percent
+        wakes the followers on the loop's thread."""
         self.fraction = fraction
+        step = self.percent // self.STEP
+        if step != self._step and self.on_step is not None and self._loop is not None:
+            self._step = step
+            self._loop.call_soon_threadsafe(self.on_step)
         return not self.stopped
 
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._beat())
+        self._loop = asyncio.get_running_loop()
+        self._task = self._loop.create_task(self._beat())
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -205,9 +278,108 @@ class Heartbeat:
         space = self.space
         while True:
             await asyncio.sleep(0.5)
-            alive = await space.move_video_job(self.job_id, from_status=("in_progress",),
-                                               progress=min(99, int(self.fraction * 100)),
+            alive = await space.move_video_job(self.job_id, from_status=("in_progress",), progress=self.percent,
                                                lease_until=time.time() + self.lease_s)
             if not alive:  # cancelled (or failed elsewhere): the animator stops at its next frame
                 self.stopped = True
                 return
+
+
+# -- the chat tool -------------------------------------------------------------------------------------------
+
+def _pending(job: VideoJob, workspace: Workspace) -> ToolOutcome:
+    """A job that outlived the wait: its id, and where the clip will be."""
+    where = f"/v1/videos/{job.id}"
+    message = (f"The video is still being made ({job.progress}% done). It will be saved to the Space (workspace "
+               f"{workspace.id}) as an MP4 when it is ready; its status is at {where} and the file at "
+               f"{where}/content.")
+    content = {"status": "in_progress", "job_id": job.id, "progress": job.progress, "status_url": where,
+               "content_url": f"{where}/content", "workspace_id": workspace.id, "message": message}
+    return ToolOutcome(ok=True, content=content, details={"status": "in_progress", "job_id": job.id,
+                                                          "progress": job.progress, "status_url": where})
+
+
+def describe_video(job: VideoJob, video: FileRecord, source: FileRecord | None) -> dict[str, Any]:
+    """What the model reads of a finished clip: ids, length, size, what moved; never pixels."""
+    m = video.metadata
+    content: dict[str, Any] = {
+        "status": "completed", "operation": "video", "engine": m.get("model", job.model), "job_id": job.id,
+        "files": [{"file_id": video.id, "name": video.name, "mime_type": video.mime_type, "width": video.width,
+                   "height": video.height, "size_bytes": video.size_bytes, "duration_s": m.get("duration_s"),
+                   "fps": m.get("fps"), "frames": m.get("frames"), "seed": m.get("seed"),
+                   "poster_file_id": m.get("poster_file_id")}],
+    }
+    if source is not None:
+        content["source"] = {"file_id": source.id, "name": source.name}
+    else:
+        content["painted_first"] = True
+    if m.get("notes"):
+        content["notes"] = list(m["notes"])
+    return content
+
+
+class VideoGenTool:
+    """`video_gen` for the chat turn: starts a video job (the same jobs as AiArt's img2video and OpenAI's videos
+    API), follows it with progress, and hands the finished clip to the turn as a file. The job is the Space's,
+    not the turn's: a client that leaves, or a turn that stops waiting, leaves it running to the end."""
+
+    name = "video_gen"
+
+    def __init__(self, videos: VideoService) -> None:
+        self.videos = videos
+
+    def schema(self) -> dict[str, Any]:
+        return VIDEO_SCHEMA
+
+    async def _source(self, file_id: str, ctx: ToolContext) -> FileRecord:
+        found = await ctx.space.existing_files(ctx.workspace, [file_id])
+        record = found.get(file_id)
+        if record is None:
+            raise EaselError(404, "not_found", f"Unknown source file id: {file_id} is not a file in this workspace")
+        poster = record.metadata.get("poster_file_id") if record.mime_type.startswith("video/") else None
+        if isinstance(poster, str):  # "make that video move more": animate its still again
+            record = (await ctx.space.existing_files(ctx.workspace, [poster])).get(poster) or record
+        if not record.is_image:
+            raise EaselError(400, "invalid_image", f"Not an image: {file_id} ({record.mime_type})")
+        return record
+
+    async def run(self, arguments: dict[str, Any], ctx: ToolContext) -> ToolOutcome:
+        model = self.videos.engine.model
+        calls = metrics.TOOL_CALLS
+        try:
+            args = parse_video_args(arguments)
+            source = await self._source(args.source_file_id, ctx) if args.source_file_id else None
+            job = await self.videos.start(ctx.principal, ctx.workspace, VideoRequest(
+                prompt=args.prompt, seconds=args.seconds, width=args.width, height=args.height, seed=args.seed,
+                motion_bucket_id=args.motion_bucket_id, cfg_scale=args.cfg_scale, source=source), api=ctx.api)
+        except ArgumentError as exc:
+            calls.labels(self.name, model, "invalid_arguments").inc()
+            return ToolOutcome.failed(f"Invalid arguments: {exc}", code="invalid_arguments")
+        except EaselError as exc:  # an unknown source, no credit left (402 insufficient_credits), ...
+            calls.labels(self.name, model, "failed").inc()
+            return ToolOutcome.failed(exc.message, code=exc.code)
+
+        async def progress(percent: int) -> None:
+            if ctx.on_progress is not None:
+                await ctx.on_progress(percent, job.id)
+
+        # Progress events (from 0) are the call's `generating` statuses, each with the job's id.
+        found = await self.videos.follow(job.id, progress, timeout_s=ctx.wait_s)
+        details = {"job_id": job.id}
+        if found is None:
+            calls.labels(self.name, model, "failed").inc()
+            return ToolOutcome.failed("The video job was deleted before it finished", details=details)
+        if not found.finished:
+            calls.labels(self.name, model, "in_progress").inc()
+            return _pending(found, ctx.workspace)
+        if found.status != "completed" or found.file_id is None:
+            calls.labels(self.name, model, "failed").inc()
+            return ToolOutcome.failed(found.error or f"The video was {found.status}", details=details)
+        video = (await ctx.space.existing_files(ctx.workspace, [found.file_id])).get(found.file_id)
+        if video is None:
+            calls.labels(self.name, model, "failed").inc()
+            return ToolOutcome.failed("The finished video was deleted before it could be shown", details=details)
+        await ctx.on_file(video)
+        calls.labels(self.name, model, "completed").inc()
+        return ToolOutcome(ok=True, content=describe_video(found, video, source), files=[video],
+                           cost_usd=float(video.metadata.get("cost_usd") or 0.0), details=details)

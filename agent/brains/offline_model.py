@@ -19,11 +19,12 @@ from typing import Any
 
 from easel.agent.brains.litellm_model import load_litellm
 from easel.agent.brains.offline_router import route
-from easel.agent.brains.offline_types import Conversation, Decision, ImageRequest, ListedImage
+from easel.agent.brains.offline_types import Conversation, Decision, ImageRequest, ListedImage, VideoPlan
 
 OFFLINE_PROVIDER = "builtin"
 OFFLINE_MODEL = "builtin/router"
 TOOL_NAME = "image_gen"
+VIDEO_TOOL = "video_gen"
 _ARGUMENT_FRAGMENTS = 4  # real providers split arguments; doing it too keeps the assembly path honest
 _IMAGES_HEADER = "images you can use (id | name | size | origin):"
 _HANDLER_CLASS: type | None = None
@@ -84,12 +85,25 @@ def listed_images(messages: list[dict[str, Any]]) -> tuple[ListedImage, ...]:
     return tuple(images)
 
 
+def _tool_names(messages: list[dict[str, Any]]) -> dict[str, str]:
+    """Tool call id -> the tool's name, from the assistant messages that made the calls."""
+    names: dict[str, str] = {}
+    for message in messages:
+        for call in message.get("tool_calls") or [] if message.get("role") == "assistant" else []:
+            if isinstance(call, dict) and isinstance(call.get("id"), str):
+                names[call["id"]] = str(_function(call).get("name") or "")
+    return names
+
+
 def read_conversation(messages: list[dict[str, Any]]) -> Conversation:
     results: list[str] = []
+    tools: list[str] = []
+    names = _tool_names(messages)
     for message in reversed(messages):  # the tool results that end the conversation, if any
         if message.get("role") not in ("tool", "function"):
             break
         results.insert(0, message_text(message))
+        tools.insert(0, names.get(str(message.get("tool_call_id")), message.get("name") or TOOL_NAME))
     users = [m for m in messages if m.get("role") == "user"]
     return Conversation(
         user_text=message_text(users[-1]).strip() if users else "",
@@ -97,6 +111,7 @@ def read_conversation(messages: list[dict[str, Any]]) -> Conversation:
         earlier=tuple(re.sub(r"\n\[images: [^\]]*\]$", "", message_text(m)).strip() for m in users[:-1]),
         results=tuple(results),
         images=listed_images(messages),
+        result_tools=tuple(tools),
     )
 
 
@@ -107,14 +122,15 @@ def _function(tool: dict[str, Any]) -> dict[str, Any]:
     return tool.get("function") or tool
 
 
-def tool_permission(tools: list[dict[str, Any]] | None, tool_choice: Any) -> tuple[bool, bool]:
-    """(may call image_gen, must call it), from the offered tools and OpenAI's tool_choice."""
-    if TOOL_NAME not in {_function(t).get("name") for t in tools or []} or tool_choice == "none":
+def tool_permission(tools: list[dict[str, Any]] | None, tool_choice: Any,
+                    name: str = TOOL_NAME) -> tuple[bool, bool]:
+    """(may call the tool `name`, must call it), from the offered tools and OpenAI's tool_choice."""
+    if name not in {_function(t).get("name") for t in tools or []} or tool_choice == "none":
         return False, False
     if tool_choice == "required":
         return True, True
     if isinstance(tool_choice, dict):
-        forced = _function(tool_choice).get("name") == TOOL_NAME
+        forced = _function(tool_choice).get("name") == name
         return forced, forced
     return True, False
 
@@ -125,9 +141,24 @@ def tool_arguments(request: ImageRequest, tools: list[dict[str, Any]] | None) ->
     if request.sources:
         arguments["source_file_ids"] = [image.file_id for image in request.sources]
     arguments.update(request.options)
-    function = next((_function(t) for t in tools or [] if _function(t).get("name") == TOOL_NAME), {})
+    return _fitted(arguments, tools, TOOL_NAME)
+
+
+def _fitted(arguments: dict[str, Any], tools: list[dict[str, Any]] | None, name: str) -> dict[str, Any]:
+    function = next((_function(t) for t in tools or [] if _function(t).get("name") == name), {})
     properties = (function.get("parameters") or {}).get("properties")
     return fit_schema(arguments, properties) if isinstance(properties, dict) and properties else arguments
+
+
+def video_arguments(plan: VideoPlan, tools: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """video_gen's arguments, fitted to its declared schema."""
+    arguments: dict[str, Any] = {"prompt": plan.prompt}
+    if plan.source is not None:
+        arguments["source_file_id"] = plan.source.file_id
+    if plan.seconds is not None:
+        arguments["seconds"] = plan.seconds
+    arguments.update(plan.options)
+    return _fitted(arguments, tools, VIDEO_TOOL)
 
 
 def fit_schema(arguments: dict[str, Any], properties: dict[str, Any]) -> dict[str, Any]:
@@ -241,6 +272,56 @@ def preamble(request: ImageRequest, arguments: dict[str, Any]) -> str:
     return f"Creating {count} versions of {prompt}…" if count else f"Creating {prompt}…"
 
 
+def video_preamble(plan: VideoPlan) -> str:
+    """The sentence before a video_gen call: which picture moves (or what is painted first), and how long."""
+    length = f"a {plan.seconds}-second video" if plan.seconds else "a short video"
+    if plan.source is not None:
+        words = f"Animating {plan.source.name} into {length}"
+    else:
+        subject = _shorten(plan.prompt)
+        if subject.split(" ", 1)[0].lower() in ("a", "an", "the", "some"):
+            subject = subject[0].lower() + subject[1:]
+        words = f"Painting {subject} first, then animating it into {length}"
+    if plan.asked_seconds is not None:
+        words += f" (videos here are {_VIDEO_RANGE} seconds long, not {plan.asked_seconds:g})"
+    return words + "…"
+
+
+_VIDEO_RANGE = "2 to 8"
+
+
+def describe_video_result(raw: str) -> str:
+    """Closing words for one video_gen result: what moved and for how long, honestly; where a job still
+    running will appear; or why it failed."""
+    try:
+        data = json.loads(raw)
+    except (TypeError, ValueError):
+        data = None
+    if not isinstance(data, dict):
+        return f"The video tool replied: {_sentence(_shorten(str(raw), 200))}"
+    if data.get("status") == "failed" or (data.get("error") and not data.get("files")):
+        reason = _sentence(_shorten(str(data.get("error") or "it gave no reason"), 300))
+        return f"I couldn't make the video: {reason} You can adjust the request and try again."
+    if data.get("status") == "in_progress":
+        job = str(data.get("job_id") or "")
+        where = str(data.get("status_url") or f"/v1/videos/{job}")
+        return (f"The video is still being made ({data.get('progress', 0)}% done, job {job}). It will be saved "
+                f"to your Space as an MP4 when it's ready; you can follow it at {where}.")
+    files = [f for f in data.get("files") or [] if isinstance(f, dict)]
+    if not files:
+        return "The video tool finished but returned no video."
+    clip = files[0]
+    shape = f"{clip.get('width')}x{clip.get('height')}, " if clip.get("width") else ""
+    seconds = clip.get("duration_s")
+    length = f"{float(seconds):g} s at {clip.get('fps')} fps, {clip.get('frames')} frames" if seconds else ""
+    made = f"{clip.get('name') or clip.get('file_id')} ({shape}{length})".replace(", )", ")")
+    source = data.get("source") if isinstance(data.get("source"), dict) else None
+    lead = (f"I animated {source.get('name') or source.get('file_id')} into {made}." if source
+            else f"I painted a still and animated it into {made}.")
+    notes = [_sentence(str(note)) for note in data.get("notes") or [] if str(note).strip()]
+    return " ".join([lead, *notes])
+
+
 def _describe_file(file: dict[str, Any]) -> str:
     """ "neon-cityscape.png (1024x576, 121 KB)", like the system prompt lists images."""
     details = [f"{file['width']}x{file['height']}"] if file.get("width") and file.get("height") else []
@@ -289,10 +370,16 @@ def describe_result(raw: str) -> str:
 
 def speak(decision: Decision, arguments: dict[str, Any] | None = None) -> str:
     """The words for a decision; a tool call's words are its preamble (`arguments` are the call's)."""
+    if decision.kind == "call_tool" and decision.video is not None:
+        return video_preamble(decision.video)
     if decision.kind == "call_tool" and decision.request is not None:
         return preamble(decision.request, arguments or {})
+    if decision.kind == "tool_unavailable" and decision.video is not None:
+        return "I would make that video, but the video tool isn't available for this message."
     if decision.kind == "close":
-        words = [describe_result(result) for result in decision.results]
+        tools = decision.result_tools or (TOOL_NAME,) * len(decision.results)
+        words = [describe_video_result(result) if tool == VIDEO_TOOL else describe_result(result)
+                 for result, tool in zip(decision.results, tools, strict=False)]
         failed = any(w.startswith("I couldn't") for w in words)
         return " ".join(words if failed else [*words, "Tell me if you'd like any changes."])
     if decision.kind == "chat":
@@ -313,12 +400,12 @@ def _chunk(text: str = "", tool_use: Any = None, finish: str = "", usage: Any = 
             "usage": usage, "index": 0}
 
 
-def _tool_call_chunks(arguments: str, call_id: str) -> list[dict[str, Any]]:
+def _tool_call_chunks(arguments: str, call_id: str, name: str = TOOL_NAME) -> list[dict[str, Any]]:
     """The call as a provider streams it: id and name on the first fragment only, arguments in pieces."""
     size = max(1, -(-len(arguments) // _ARGUMENT_FRAGMENTS))
     chunks = []
     for n, start in enumerate(range(0, len(arguments) or 1, size)):
-        function = {"name": TOOL_NAME if n == 0 else None, "arguments": arguments[start : start + size]}
+        function = {"name": name if n == 0 else None, "arguments": arguments[start : start + size]}
         tool_use = {"id": call_id if n == 0 else None, "type": "function", "function": function, "index": 0}
         chunks.append(_chunk(tool_use=tool_use))
     return chunks
@@ -327,15 +414,22 @@ def _tool_call_chunks(arguments: str, call_id: str) -> list[dict[str, Any]]:
 def reply_chunks(messages: list[dict[str, Any]], optional_params: dict[str, Any]) -> list[dict[str, Any]]:
     """The whole reply to a conversation, as GenericStreamingChunk dicts (deterministic)."""
     tools = optional_params.get("tools") or []
-    may_call, must_call = tool_permission(tools, optional_params.get("tool_choice"))
-    decision = route(read_conversation(messages), may_call=may_call, must_call=must_call)
-    call = tool_arguments(decision.request, tools) if decision.request is not None else None
+    choice = optional_params.get("tool_choice")
+    may_call, must_call = tool_permission(tools, choice)
+    may_video, must_video = tool_permission(tools, choice, VIDEO_TOOL)
+    decision = route(read_conversation(messages), may_call=may_call, must_call=must_call, may_video=may_video,
+                     must_video=must_video)
+    call, name = None, TOOL_NAME
+    if decision.kind == "call_tool" and decision.video is not None:
+        call, name = video_arguments(decision.video, tools), VIDEO_TOOL
+    elif decision.request is not None:
+        call = tool_arguments(decision.request, tools)
     text = speak(decision, call)
     chunks = [_chunk(piece) for piece in re.findall(r"\s*\S+", text)]
     arguments = json.dumps(call) if call is not None else ""
     if arguments:
         digest = hashlib.sha256(f"{len(messages)}:{arguments}".encode()).hexdigest()
-        chunks += _tool_call_chunks(arguments, "call_" + digest[:24])
+        chunks += _tool_call_chunks(arguments, "call_" + digest[:24], name)
     prompt = sum(_tokens(message_text(m)) + 4 for m in messages) + _tokens(json.dumps(tools) if tools else "")
     completion = max(1, _tokens(text) + _tokens(arguments))
     usage = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}

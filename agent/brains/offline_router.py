@@ -13,7 +13,7 @@ import difflib
 import re
 from typing import Any
 
-from easel.agent.brains.offline_types import Conversation, Decision, ImageRequest, ListedImage
+from easel.agent.brains.offline_types import Conversation, Decision, ImageRequest, ListedImage, VideoPlan
 from easel.tools.engines.offline.subjects import read_cast
 
 # -- does the user want an image? --------------------------------------------------------------------------
@@ -531,21 +531,153 @@ def _request(operation: str, text: str, sources: list[ListedImage]) -> ImageRequ
     return ImageRequest(operation, clean_prompt(text, operation), sources, stated_options(text, operation))
 
 
+# -- does the user want a video? ---------------------------------------------------------------------------
+
+# "video" but not "video game", "clip" but not "clip art", "animation" but not "animation style".
+_VIDEO_NOUN = (
+    r"videos?(?![\s-]*(?:games?|cameras?|calls?|chats?|recorders?|tapes?|cards?|editors?|players?|consoles?"
+    r"|stores?|shops?|codecs?|formats?|thumbnails?))"
+    r"|clips?(?![\s-]*(?:art|board|boards))|animations?(?![\s-]*(?:style|studio|studios|cel|frames?))"
+    r"|mp4s?|cinemagraphs?|time[- ]?lapses?"
+)
+_ANIMATE = re.compile(
+    r"\banimat(?:e|ing)\b|\banimated\s+(?:gif|version|clip|video|loop)\b"
+    r"|\bmake\s+(?:it|this|that|them|these|those)\s+animated\b"
+    r"|\b(?:make|let|have)\s+(?:it|this|that|them|these|those|the\s+\w+(?:\s+\w+)?)\s+"
+    r"(?:move|moving|come\s+alive|come\s+to\s+life)\b(?!\s+(?:to|into|onto|over|closer|further|away|behind|next)\b)"
+    r"|\bbring\s+(?:it|this|that|them|these|the\s+\w+(?:\s+\w+)?)\s+to\s+life\b|\bset\s+(?:it|this|that)\s+in\s+motion\b"
+    r"|\bmoving\s+(?:picture|image|photo|version|scene|wallpaper)s?\b|\bin\s+motion\b",
+    re.I,
+)
+# "a thumbnail for my video", "a poster for the clip": a picture about a video is a picture.
+_FOR_A_VIDEO = re.compile(
+    rf"\b(?:thumbnails?|posters?|covers?|banners?|stills?|frames?|screenshots?|title\s+cards?|logos?|icons?|"
+    rf"storyboards?|images?|pictures?|photos?)\s+(?:for|of|from)\s+(?:\w+\s+){{0,4}}?(?:{_VIDEO_NOUN})\b",
+    re.I,
+)
+_NOT_VIDEO = re.compile(
+    rf"\b(?:don'?t|do\s+not|no|not|never|without|instead\s+of)\s+(?:\w+\s+){{0,3}}?(?:{_VIDEO_NOUN}|animate|"
+    r"animating|animated|move|moving)\b",
+    re.I,
+)
+
+
+def wants_video(text: str) -> bool:
+    """ "Animate this photo", "make a 5-second video of waves at sunset", "make it move": a moving picture.
+    Questions about videos, chat about them, and pictures for a video are not."""
+    core = without_politeness(text)
+    if not core or _CHAT_VERB.match(core) or _NOT_VIDEO.search(core) or _FOR_A_VIDEO.search(core):
+        return False
+    if _QUESTION.match(core) and not re.match(r"^(?:can|could|would|will)\s", text.strip(), re.I):
+        return False
+    return bool(_ANIMATE.search(core) or _search_word(_VIDEO_NOUN, core))
+
+
+_NUMBER_WORDS = _NUMBERS | {"one": 1, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
+                            "thirty": 30, "sixty": 60}
+_DURATION = re.compile(
+    r"(?<!\bthe\s)(?<!')\b(?P<n>\d{1,3}(?:\.\d+)?|" + "|".join(w for w in _NUMBER_WORDS if " " not in w)
+    + r")\s*-?\s*(?P<unit>seconds?|secs?|s|minutes?|mins?)\b(?![\s-]*(?:style|music|vibe|aesthetic|fashion|look))"
+    r"(?:[\s-]+long)?",
+    re.I,
+)
+_DURATION_PHRASE = re.compile(r"\b(?:for|lasting|of|about|around)\s+(?=" + _DURATION.pattern + ")", re.I)
+VIDEO_SECONDS = (2, 8)  # what video_gen takes
+
+
+def find_seconds(text: str) -> float | None:
+    """ "a 5-second video", "for 6 seconds", "5s", "a one-minute clip": the length asked, in seconds."""
+    for match in _DURATION.finditer(text):
+        raw, unit = match.group("n").lower(), match.group("unit").lower()
+        if unit == "s" and not raw.isdigit():
+            continue  # "a s" is no length
+        value = float(raw) if raw[0].isdigit() else float(_NUMBER_WORDS[raw])
+        return value * (60 if unit.startswith("m") else 1)
+    return None
+
+
+_VIDEO_PREAMBLE = re.compile(
+    rf"^(?:(?:{_CREATE}|turn\s+(?:this|it)\s+into|give\s+me)\s+(?:me\s+|us\s+)?)?(?:an?\s+|the\s+|some\s+)?"
+    r"(?:(?:short|quick|little|brief|small|looping|animated|slow|smooth|cinematic)\s+)*"
+    rf"(?:{_VIDEO_NOUN})\s+(?:of|showing|with|where|featuring|about|that\s+shows|depicting)\s+"
+    r"|^animat(?:e|ing)\s+(?=(?:an?|some|the)\s)",
+    re.I,
+)
+_GENTLE = re.compile(r"\b(?:subtle|subtly|gentle|gently|slight(?:ly)?|calm|barely|a\s+little|soft(?:ly)?)\b", re.I)
+_LIVELY = re.compile(r"\b(?:dramatic|lots\s+of\s+(?:motion|movement)|a\s+lot\s+of\s+(?:motion|movement)|fast|"
+                     r"energetic|strong|wild|intense|lively)\b", re.I)
+_VIDEO_SHAPES = (
+    (r"\b(?:vertical|portrait|tall|phone|tiktok|reels?|shorts|story|stories)\b", "9:16"),
+    (r"\bsquare\b", "1:1"),
+    (r"\b(?:wide|widescreen|landscape|horizontal|cinematic)\b", "16:9"),
+)
+
+
+def video_prompt(text: str, source: ListedImage | None) -> str:
+    """What the video shows (to paint first) or how the picture moves: the words without courtesy, the length,
+    and, for a new video, the "make a video of" around its subject."""
+    core = without_politeness(text)
+    core = _DURATION_PHRASE.sub("", core)
+    core = _DURATION.sub("", core)
+    core = re.sub(r"\s{2,}", " ", _SEED.sub("", core)).strip(" ,;:-—")
+    if source is None:
+        core = _VIDEO_PREAMBLE.sub("", core, count=1)
+    core = _DANGLING.sub("", re.sub(r"\s+([,.;!?])", r"\1", core).rstrip(".,;:!?… "))
+    return core.strip() or text.strip().rstrip(".!?")
+
+
+def plan_video(text: str, images: list[ListedImage]) -> VideoPlan:
+    """Which image moves (one pointed at; for "animate"/"make it move" the attached or latest one), or none
+    when a new scene is asked for; the length within 2-8 s (and what was asked, when outside); the motion."""
+    core = without_politeness(text)
+    refs = referenced_images(core, images, allow_pronouns=True)
+    source = refs[0] if refs else None
+    if source is None and images and not makes_new_image(core) and _ANIMATE.search(core):
+        source = default_sources(images, "edit")[0]
+    asked = find_seconds(core)
+    seconds = None
+    if asked is not None:
+        seconds = int(min(max(round(asked), VIDEO_SECONDS[0]), VIDEO_SECONDS[1]))
+    options: dict[str, Any] = {}
+    if (seed := find_seed(core)) is not None:
+        options["seed"] = seed
+    if _GENTLE.search(core):
+        options["motion_bucket_id"] = 60
+    elif _LIVELY.search(core):
+        options["motion_bucket_id"] = 200
+    ratio = _RATIO.search(core)
+    shape = f"{ratio.group(1)}:{ratio.group(2)}" if ratio else next(
+        (r for pattern, r in _VIDEO_SHAPES if re.search(pattern, core, re.I)), None)
+    if shape is not None and (source is None or ratio or shape != "16:9"):
+        options["aspect_ratio"] = shape
+    return VideoPlan(prompt=video_prompt(text, source), source=source, seconds=seconds,
+                     asked_seconds=asked if asked is not None and seconds != asked else None, options=options)
+
+
 # -- the decision ------------------------------------------------------------------------------------------
 
 
-def route(conversation: Conversation, *, may_call: bool = True, must_call: bool = False) -> Decision:
+def route(conversation: Conversation, *, may_call: bool = True, must_call: bool = False, may_video: bool = False,
+          must_video: bool = False) -> Decision:
     """Decide the turn. `may_call`/`must_call` say whether image_gen is offered and whether tool_choice
-    forces it; a forced call is made even for words that don't ask for an image."""
-    if conversation.results and not must_call:
-        return Decision("close", results=conversation.results)
+    forces it; a forced call is made even for words that don't ask for an image. `may_video`/`must_video` say
+    the same of video_gen: words that ask for a moving picture call it (when image_gen alone is forced, they
+    do not)."""
+    if conversation.results and not (must_call or must_video):
+        return Decision("close", results=conversation.results, result_tools=conversation.result_tools)
     text = conversation.user_text
     # Only a forced call makes the stand-in act again without a new user message.
-    if not conversation.user_spoke_last and not (must_call and text):
+    if not conversation.user_spoke_last and not ((must_call or must_video) and text):
         return Decision("nothing_to_do")
     images = list(conversation.images)
     text = normalise(text)
     earlier = [normalise(t) for t in conversation.earlier]
+    video_forced = must_video and not must_call
+    if video_forced or (wants_video(text) and not (must_call and not must_video)):
+        plan = plan_video(text, images)
+        if not may_video:
+            return Decision("tool_unavailable", text=text, video=plan)
+        return Decision("call_tool", text=text, video=plan)
     if must_call or wants_image(text, images, tuple(earlier)):
         if not may_call:
             return Decision("tool_unavailable", text=text)

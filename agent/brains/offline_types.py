@@ -34,6 +34,7 @@ class Conversation:
     earlier: tuple[str, ...] = ()  # the user's earlier messages, oldest first, for "another one, but …"
     results: tuple[str, ...] = ()
     images: tuple[ListedImage, ...] = ()
+    result_tools: tuple[str, ...] = ()  # the tool each of `results` came from, where the conversation says
 
 
 @dataclass
@@ -45,10 +46,21 @@ class ImageRequest:
     options: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class VideoPlan:
+    """A video to make: animate `source`, or paint `prompt` first when there is none."""
+
+    prompt: str
+    source: ListedImage | None = None
+    seconds: int | None = None  # as asked, within what the tool takes; None: the tool's default
+    asked_seconds: float | None = None  # what the user said, when it was outside 2-8 s
+    options: dict[str, Any] = field(default_factory=dict)  # seed, motion_bucket_id, aspect_ratio
+
+
 @dataclass(frozen=True)
 class Decision:
     """What the stand-in does this turn. `kind` is "call_tool" (with `request`), "close" (with tool
-    `results`), "chat" (no image wanted: a short answer to `text`, maybe about `images`),
+    `results`, from `result_tools`), "chat" (no image wanted: a short answer to `text`, maybe about `images`),
     "tool_unavailable" (an image is wanted but image_gen isn't offered) or "nothing_to_do"."""
 
     kind: str
@@ -56,3 +68,5 @@ class Decision:
     request: ImageRequest | None = None
     results: tuple[str, ...] = ()
     images: tuple[ListedImage, ...] = ()
+    result_tools: tuple[str, ...] = ()
+    video: VideoPlan | None = None  # a "call_tool" (or "tool_unavailable") for video_gen rather than image_gen

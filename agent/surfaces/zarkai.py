@@ -66,8 +66,9 @@ async def prepare(request: Request, principal: Principal, req: ChatRequest) -> T
         space=rt.space, model=rt.chat_model, model_settings=model_settings, background=rt.background,
         principal=principal, workspace=workspace, tools=tools, tool_choice=choice, temperature=req.temperature,
         max_tokens=req.max_tokens, max_rounds=rt.settings.max_tool_rounds,
-        system_prompt=context.system_prompt(images), history=history,
-        media_object=lambda f: media_object(request, f))
+        system_prompt=context.system_prompt(images, tools=[t.name for t in tools]), history=history,
+        media_object=lambda f: media_object(request, f),
+        tool_wait_s=None if req.stream else rt.settings.video_wait_s)
 
 
 async def _run(rt: Runtime, setup: TurnSetup, emit: Any) -> AiComplete:

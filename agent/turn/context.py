@@ -42,8 +42,17 @@ def usable_images(*, attached: list[FileRecord], folders: list[tuple[str, list[F
     return out
 
 
-def system_prompt(images: list[Usable]) -> str:
+VIDEO_PROMPT = """When the user wants something to move (animate a photo, a video or clip of something, \
+"make it move"), call video_gen: with source_file_id set to the image to animate (from the ids below), or with \
+only a prompt to paint a still first. seconds is 2 to 8. The video is saved to the user's Space and shown as it \
+is made; say briefly what moved. If the tool answers that the video is still being made, give the user its \
+job id and where it will appear."""
+
+
+def system_prompt(images: list[Usable], tools: list[str] | None = None) -> str:
+    """`tools` names the tools offered this turn (image_gen alone when not given)."""
+    base = SYSTEM_PROMPT + ("\n\n" + VIDEO_PROMPT if tools and "video_gen" in tools else "")
     if not images:
-        return SYSTEM_PROMPT + "\n\nNo images are available yet in this conversation."
+        return base + "\n\nNo images are available yet in this conversation."
     lines = [f"- {u.file.id} | {u.file.name} | {_size_text(u.file)} | {u.origin}" for u in images]
-    return SYSTEM_PROMPT + "\n\nImages you can use (id | name | size | origin):\n" + "\n".join(lines)
+    return base + "\n\nImages you can use (id | name | size | origin):\n" + "\n".join(lines)

@@ -25,6 +25,9 @@ class ToolStatus:
     status: ToolState
     arguments: dict[str, Any] | None = None
     error: str | None = None
+    code: str | None = None  # on `failed`, the error's code where it has one (`insufficient_credits`, ...)
+    progress: int | None = None  # 0-100, where the work knows how far it is (video jobs)
+    job_id: str | None = None  # the asynchronous job doing the work (video jobs): it outlives the stream
     type: Literal["tool_status"] = "tool_status"
 
 

@@ -11,12 +11,12 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from easel.agent.brains.model import ChatModel, ModelReply, ModelSettings, TextDelta, ToolCall, Usage
 from easel.agent.turn.background import Background
 from easel.agent.turn.conversation import History
-from easel.agent.turn.events import AiChunk, AiComplete, Event, MediaItem, ToolStatus
+from easel.agent.turn.events import AiChunk, AiComplete, Event, MediaItem, ToolState, ToolStatus
 from easel.spaces import metrics, safejson
 from easel.spaces.records import FileRecord, Principal, Workspace
 from easel.spaces.space import Space
@@ -43,6 +43,9 @@ class TurnSetup:
     system_prompt: str
     history: History
     media_object: Callable[[FileRecord], dict[str, Any]]
+    # How long a tool waits for an asynchronous job (a video) before answering with its id: None for a
+    # streamed turn (it waits, sending progress), EASEL_VIDEO_WAIT_S for one answered as a whole.
+    tool_wait_s: float | None = None
 
 
 @dataclass
@@ -138,8 +141,9 @@ class Turn:
                                                 "send them again")
         else:
             record.outcome = await tool.run(record.arguments, self._tool_context(call))
-        await self.emit(ToolStatus(call.name, call.id, "completed" if record.outcome.ok else "failed",
-                                   error=record.outcome.error))
+        outcome = record.outcome
+        await self.emit(ToolStatus(call.name, call.id, cast(ToolState, outcome.state), error=outcome.error,
+                                   code=outcome.code, job_id=outcome.details.get("job_id")))
 
     def _tool_context(self, call: ToolCall) -> ToolContext:
         async def generating() -> None:
@@ -150,8 +154,12 @@ class Turn:
             self.media.append(media)
             await self.emit(MediaItem(media))
 
+        async def progress(percent: int, job_id: str) -> None:
+            await self.emit(ToolStatus(call.name, call.id, "generating", progress=percent, job_id=job_id))
+
         return ToolContext(space=self.setup.space, workspace=self.setup.workspace, principal=self.setup.principal,
-                           on_generating=generating, on_file=on_file)
+                           on_generating=generating, on_file=on_file, on_progress=progress,
+                           wait_s=self.setup.tool_wait_s)
 
     # -- step 4 -------------------------------------------------------------------------------------
     def _remember(self, message: dict[str, Any]) -> None:
@@ -163,9 +171,11 @@ class Turn:
         return AiComplete(
             response="".join(self.text), conversation_id=self.setup.history.conversation_id, media=self.media,
             tool_calls=[{"tool": r.call.name, "call_id": r.call.id, "arguments": r.arguments or {},
-                         "status": "completed" if r.outcome and r.outcome.ok else "failed",
+                         "status": r.outcome.state if r.outcome else "failed",
                          "file_ids": [f.id for f in r.outcome.files] if r.outcome else [],
-                         **({"error": r.outcome.error} if r.outcome and r.outcome.error else {})}
+                         **({"error": r.outcome.error} if r.outcome and r.outcome.error else {}),
+                         **({"code": r.outcome.code} if r.outcome and r.outcome.code else {}),
+                         **({k: v for k, v in r.outcome.details.items() if k != "status"} if r.outcome else {})}
                         for r in self.calls],
             usage={"prompt_tokens": u.prompt_tokens, "completion_tokens": u.completion_tokens,
                    "total_tokens": u.prompt_tokens + u.completion_tokens,
