@@ -11,6 +11,7 @@ from easel.agent.settings import Settings
 from easel.agent.turn.background import Background
 from easel.spaces.errors import EaselError
 from easel.spaces.ledger import Ledger
+from easel.spaces.records import Principal
 from easel.spaces.space import Space
 from easel.tools.base import ToolRegistry
 from easel.tools.engines.base import ImageEngine
@@ -109,4 +110,19 @@ class Runtime:
         return ModelSettings(
             model=model, api_base=s.chat_api_base if configured else None,
             api_key=s.chat_api_key.get_secret_value() if configured and s.chat_api_key else None,
-            timeout_s=s.chat_timeout_s)
+            timeout_s=s.chat_timeout_s, token_price=self.images.prices.token_price(model))
+
+    async def ensure_chat_affordable(self, principal: Principal, settings: ModelSettings) -> None:
+        """Before a turn: a paid brain needs credit left (402), and an account with a budget cannot use a
+        chat model whose tokens nobody can price (402 unpriced_model), or the budget would stop holding.
+        Waits for litellm's import, which the price check needs."""
+        if settings.model.startswith("builtin/"):
+            await self.ready()
+            return
+        await self.ledger.ensure_affordable(principal, None)
+        await self.ready()
+        from easel.agent.brains.litellm_model import load_litellm
+        from easel.agent.brains.litellm_usage import is_priced
+
+        if not is_priced(load_litellm(), settings.model, settings.token_price):
+            await self.ledger.ensure_priced(principal, settings.model)

@@ -61,7 +61,8 @@ class Settings(BaseSettings):
     image_api_base: str | None = None
     image_api_key: SecretStr | None = None
     image_timeout_s: float = Field(300.0, gt=0)
-    # Prices for models litellm cannot price, as JSON: {"fal/*": {"per_megapixel": 0.01}}.
+    # Prices for models litellm cannot price, as JSON: {"fal/*": {"per_megapixel": 0.01}, "hosted_vllm/*":
+    # {"per_million_input_tokens": 0.2, "per_million_output_tokens": 0.6}}. Unpriced models are refused to budgets.
     prices: str | None = None
 
     rate_limit_rpm: int = Field(60, ge=0)
@@ -126,11 +127,3 @@ class Settings(BaseSettings):
         from easel.spaces.engine import default_url
 
         return self.database_url or default_url(self.data_dir)
-
-    @property
-    def blob_dir(self) -> Path:
-        return self.data_dir / "blobs"
-
-    @property
-    def db_path(self) -> Path:
-        return self.data_dir / "easel.db"

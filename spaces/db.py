@@ -120,10 +120,6 @@ class Store(ConversationQueries, VideoJobQueries):
         return (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(table)
 
     # -- meta -----------------------------------------------------------------------------------------
-    async def get_meta(self, key: str) -> str | None:
-        value = await self._scalar(sa.select(meta.c.value).where(meta.c.key == key))
-        return None if value is None else str(value)
-
     async def set_meta_if_absent(self, key: str, value: str) -> str:
         async with self._tx() as conn:
             await conn.execute(self._insert(meta).values(key=key, value=value).on_conflict_do_nothing())

@@ -22,6 +22,15 @@ class Ledger:
             raise EaselError(402, "insufficient_credits",
                              f"Not enough credits: ${max(remaining, 0):.4f} left{need}")
 
+    async def ensure_priced(self, principal: Principal, model: str) -> None:
+        """`model`'s use has no price: fine for an account without a budget (its usage says unpriced), refused
+        for one with a budget, which could not hold."""
+        account = await self.store.get_account(principal.account_id)
+        if account is not None and account.budget_usd is not None:
+            raise EaselError(402, "unpriced_model",
+                             f"{model} has no price (litellm's price map does not list it and EASEL_PRICES names "
+                             "none), so an account with a budget cannot use it")
+
     async def record(self, principal: Principal, *, kind: str, api: str, status: str = "completed",
                      workspace_id: str | None = None, operation: str | None = None, model: str | None = None,
                      size: str | None = None, n: int = 0, prompt: str | None = None, prompt_tokens: int = 0,

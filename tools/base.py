@@ -40,6 +40,7 @@ class ToolOutcome:
     files: list[FileRecord] = field(default_factory=list)
     error: str | None = None
     cost_usd: float = 0.0
+    priced: bool = True  # False: what it cost is unknown (cost_usd is then only what is known)
     code: str | None = None  # the failure's code, when it has one
     # Added to the call's entry in the reply's `tool_calls`: a job's id, or `status: in_progress` for a job that
     # outlived the wait.

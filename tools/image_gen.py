@@ -50,6 +50,7 @@ class Created:
     job: ImageJob
     cost_usd: float = 0.0
     usage_id: str | None = None
+    priced: bool = True  # False: the provider's price is unknown, and cost_usd is 0 for want of one
 
 
 class ImageService:
@@ -100,12 +101,13 @@ class ImageService:
         return await self.engine.edit(job)
 
     async def save(self, ctx: ToolContext, job: ImageJob, result: EngineResult, index: int,
-                   image: EngineImage) -> FileRecord:
+                   image: EngineImage, cost_usd: float | None) -> FileRecord:
         meta: dict[str, Any] = {
             "operation": job.operation, "prompt": job.prompt, "revised_prompt": image.revised_prompt,
             "model": result.model, "seed": image.seed, "style": result.style or job.style,
             "source_file_ids": [s.file_id for s in job.sources],
-            "cost_usd": round(result.cost_usd / max(1, len(result.images)), 6),
+            # null: nobody knows the price (unpriced, not free)
+            "cost_usd": None if cost_usd is None else round(cost_usd / max(1, len(result.images)), 6),
         }
         meta.update({k: v for k, v in image.metadata.items() if k not in meta})
         if job.negative_prompt:
@@ -134,6 +136,8 @@ class ImageService:
         model = self.engine.model
         if self.ledger:
             await self.ledger.ensure_affordable(ctx.principal, self.prices.estimate(model, width, height, job.n))
+            if not self.prices.priced(model):
+                await self.ledger.ensure_priced(ctx.principal, model)
         await ctx.on_generating()
         started = time.perf_counter()
         try:
@@ -145,11 +149,13 @@ class ImageService:
             await self._record(ctx, job, model, f"{width}x{height}", status="failed")
             raise
         metrics.IMAGE_SECONDS.labels(model, job.operation, "completed").observe(time.perf_counter() - started)
-        files = [await self.save(ctx, job, result, i, img) for i, img in enumerate(result.images)]
-        cost = self.prices.actual(result.model, width, height, len(files), result.cost_usd)
+        # Unpriced (None): only accounts without a budget get here (ensure_priced), and their record says 0.
+        cost = self.prices.actual(result.model, width, height, len(result.images), result.cost_usd)
+        files = [await self.save(ctx, job, result, i, img, cost) for i, img in enumerate(result.images)]
         usage_id = await self._record(ctx, job, result.model, f"{files[0].width}x{files[0].height}",
-                                      cost=cost, file_ids=[f.id for f in files])
-        return Created(files=files, result=result, job=job, cost_usd=cost, usage_id=usage_id)
+                                      cost=cost or 0.0, file_ids=[f.id for f in files])
+        return Created(files=files, result=result, job=job, cost_usd=cost or 0.0, usage_id=usage_id,
+                       priced=cost is not None)
 
     async def _record(self, ctx: ToolContext, job: ImageJob, model: str, size: str, *, status: str = "completed",
                       cost: float = 0.0, file_ids: list[str] | None = None) -> str | None:
@@ -200,4 +206,5 @@ class ImageGenTool:
             calls.labels(self.name, self.service.engine.model, "failed").inc()
             return ToolOutcome.failed(exc.message)
         calls.labels(self.name, self.service.engine.model, "completed").inc()
-        return ToolOutcome(ok=True, content=describe(created), files=created.files, cost_usd=created.cost_usd)
+        return ToolOutcome(ok=True, content=describe(created), files=created.files, cost_usd=created.cost_usd,
+                           priced=created.priced)

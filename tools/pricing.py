@@ -1,5 +1,7 @@
-"""What an image costs: the configured price table (per image or per megapixel, as seed 003 prices),
-else what litellm's price map knows. The offline engines cost nothing."""
+"""What an image or a chat model's tokens cost: the configured price table (EASEL_PRICES: per image or per
+megapixel, as seed 003 prices, and per million input/output tokens for chat models), else what litellm's price
+map knows. The offline engines cost nothing. A model neither knows is unpriced: its usage says so (never
+free), and accounts with a budget cannot use it."""
 
 from __future__ import annotations
 
@@ -13,6 +15,20 @@ from typing import Any
 class Price:
     per_image: float = 0.0
     per_megapixel: float = 0.0
+    per_million_input_tokens: float | None = None
+    per_million_output_tokens: float | None = None
+
+    @property
+    def tokens(self) -> tuple[float, float] | None:
+        """USD per million (input, output) tokens, when this entry prices tokens at all."""
+        if self.per_million_input_tokens is None and self.per_million_output_tokens is None:
+            return None
+        return (self.per_million_input_tokens or 0.0, self.per_million_output_tokens or 0.0)
+
+    @property
+    def paints(self) -> bool:
+        """Whether this entry prices images: any entry but one that names only token prices."""
+        return self.tokens is None or bool(self.per_image or self.per_megapixel)
 
     def of(self, width: int, height: int, n: int) -> float:
         return n * (self.per_image + self.per_megapixel * width * height / 1_000_000)
@@ -27,17 +43,30 @@ class PriceTable:
 
     @classmethod
     def parse(cls, text: str | None) -> PriceTable:
-        """`{"openai/dall-e-3": {"per_image": 0.04}, "fal/*": {"per_megapixel": 0.01}}`."""
+        """`{"openai/dall-e-3": {"per_image": 0.04}, "fal/*": {"per_megapixel": 0.01},
+        "hosted_vllm/*": {"per_million_input_tokens": 0.2, "per_million_output_tokens": 0.6}}`."""
         if not text:
             return cls()
         raw: dict[str, Any] = json.loads(text)
         return cls({model: Price(**spec) for model, spec in raw.items()})
 
-    def lookup(self, model: str) -> Price | None:
-        if model in self.table:
-            return self.table[model]
-        prefixes = [k for k in self.table if k.endswith("*") and model.startswith(k[:-1])]
-        return self.table[max(prefixes, key=len)] if prefixes else None
+    def lookup(self, model: str, *, tokens: bool = False) -> Price | None:
+        """The entry for `model` (exact, else the longest matching `prefix*`) among those pricing tokens (with
+        `tokens`) or images: an image price for `openai/*` never makes a chat model free, nor the reverse."""
+        table = {k: p for k, p in self.table.items() if (p.tokens is not None if tokens else p.paints)}
+        if model in table:
+            return table[model]
+        prefixes = [k for k in table if k.endswith("*") and model.startswith(k[:-1])]
+        return table[max(prefixes, key=len)] if prefixes else None
+
+    def token_price(self, model: str) -> tuple[float, float] | None:
+        """The operator's price of a chat model's tokens (USD per million input, output), if configured."""
+        price = self.lookup(model, tokens=True)
+        return price.tokens if price is not None else None
+
+    def priced(self, model: str) -> bool:
+        """Whether an image model's paintings have a price: a table entry, or litellm's price map lists it."""
+        return self.lookup(model) is not None or _litellm_knows(model)
 
     def estimate(self, model: str, width: int, height: int, n: int) -> float | None:
         """Cost before painting: None when nobody knows (then only an empty balance refuses)."""
@@ -47,8 +76,9 @@ class PriceTable:
         per_image = _litellm_per_image(model)
         return None if per_image is None else per_image * n
 
-    def actual(self, model: str, width: int, height: int, n: int, reported: float) -> float:
-        """After painting: the price table wins (it is the operator's word), then the provider's cost."""
+    def actual(self, model: str, width: int, height: int, n: int, reported: float | None) -> float | None:
+        """After painting: the price table wins (it is the operator's word), then the provider's cost (None:
+        litellm could not price it)."""
         price = self.lookup(model)
         return price.of(width, height, n) if price is not None else reported
 
@@ -65,3 +95,13 @@ def _litellm_per_image(model: str) -> float | None:
         if info.get("output_cost_per_image"):
             return float(info["output_cost_per_image"])
     return None
+
+
+def _litellm_knows(model: str) -> bool:
+    if model.startswith(("builtin/", "fake/")):
+        return True
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    import litellm
+
+    name = model.split("/", 1)[-1]
+    return any(litellm.model_cost.get(key) for key in (model, name))

@@ -136,7 +136,7 @@ class LitellmChatModel:
                 raise to_easel_error(exc, settings) from exc
             if reply.usage is None and reply.estimate_usage:
                 reply.usage = estimated_usage(litellm, settings.model, messages, reply.completion())
-            yield reply.build(settings.model)
+            yield reply.build(settings.model, settings.token_price)
             return
 
     async def _wire_texts(self, route: openai_wire.Route, body: bytes, timeout_s: float,
@@ -359,12 +359,12 @@ class _ReplyBuilder:
             text += "".join(c.name + c.arguments for c in self.tools.calls())
         return text
 
-    def build(self, model: str) -> ModelReply:
+    def build(self, model: str, token_price: tuple[float, float] | None = None) -> ModelReply:
         calls = self.tools.calls() if self.tools is not None else ()
         return ModelReply(
             text="".join(self.parts),
             tool_calls=calls,
-            usage=usage_of(_litellm, model, _usage_object(_litellm, self.usage)),
+            usage=usage_of(_litellm, model, _usage_object(_litellm, self.usage), token_price),
             finish_reason=self.finish_reason,
         )
 
@@ -376,5 +376,5 @@ def _usage_object(litellm: Any, usage: Any) -> Any:
         return usage
     try:
         return litellm.Usage(**usage)
-    except Exception:  # an odd usage shape: the plain numbers still count
-        return usage
+    except (TypeError, ValueError):  # an odd usage shape (pydantic's errors are ValueErrors): the plain numbers
+        return usage  # still count

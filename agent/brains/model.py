@@ -20,6 +20,8 @@ class ModelSettings:
     api_key: str | None = field(default=None, repr=False)
     timeout_s: float = 120.0
     max_retries: int = 2  # retries of 429/5xx before the first token
+    # The operator's price in USD per million (input, output) tokens (EASEL_PRICES); it wins over litellm's.
+    token_price: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -36,15 +38,21 @@ class ToolCall:
 
 @dataclass(frozen=True)
 class Usage:
+    """Tokens and what they cost. `priced` is False when nobody could put a price on them (litellm does not
+    know the model and EASEL_PRICES names none, or the provider reported no usage that could be counted):
+    then `cost_usd` is only what is known, and the usage is shown as unpriced, never as free."""
+
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
+    priced: bool = True
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
             self.prompt_tokens + other.prompt_tokens,
             self.completion_tokens + other.completion_tokens,
             self.cost_usd + other.cost_usd,
+            self.priced and other.priced,
         )
 
 

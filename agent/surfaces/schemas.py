@@ -37,7 +37,9 @@ class ChatUsage(Wire):
     prompt_tokens: int
     completion_tokens: int
     total_tokens: int
-    cost_usd: float
+    cost_usd: float | None = Field(description="The turn's cost in USD, its images included; null when the chat "
+                                   "model's tokens or a painting have no price (litellm does not know the model "
+                                   "and EASEL_PRICES names none): unknown, not free")
 
 
 class ChatReply(Wire):

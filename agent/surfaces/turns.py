@@ -53,9 +53,7 @@ async def setup_turn(request: Request, principal: Principal, workspace: Workspac
     model_settings = rt.model_settings(model)
     images = context.usable_images(attached=attached, folders=[],
                                    earlier=await earlier_images(rt, workspace, history))
-    if not model_settings.model.startswith("builtin/"):
-        await rt.ledger.ensure_affordable(principal, None)  # a paid brain needs credit left
-    await rt.ready()
+    await rt.ensure_chat_affordable(principal, model_settings)
     return TurnSetup(
         space=rt.space, model=rt.chat_model, model_settings=model_settings, background=rt.background,
         principal=principal, workspace=workspace, tools=tools, tool_choice=tool_choice, temperature=temperature,

@@ -89,9 +89,7 @@ async def chat(request: Request) -> Response | EventStream:
     request_context.note(prompt=req.messages[-1].text)
     setup = await prepare(request, principal, req)
     rt: Runtime = request.app.state.runtime
-    if not setup.model_settings.model.startswith("builtin/"):
-        await rt.ledger.ensure_affordable(principal, None)  # a paid brain needs credit left
-    await rt.ready()
+    await rt.ensure_chat_affordable(principal, setup.model_settings)
     model = setup.model_settings.model
 
     if req.stream:

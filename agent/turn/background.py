@@ -30,10 +30,6 @@ class Background:
         if not task.cancelled() and (exc := task.exception()) is not None:
             log.error("background work failed: %r", exc)
 
-    @property
-    def pending(self) -> int:
-        return len(self._tasks)
-
     async def drain(self, grace_s: float) -> None:
         if self._tasks:
             log.info("waiting up to %.0f s for %d task(s) in flight", grace_s, len(self._tasks))

@@ -168,6 +168,7 @@ class Turn:
     def finish(self) -> AiComplete:
         tool_cost = sum(r.outcome.cost_usd for r in self.calls if r.outcome)
         u = self.usage
+        priced = u.priced and all(r.outcome.priced for r in self.calls if r.outcome)
         return AiComplete(
             response="".join(self.text), conversation_id=self.setup.history.conversation_id, media=self.media,
             tool_calls=[{"tool": r.call.name, "call_id": r.call.id, "arguments": r.arguments or {},
@@ -179,7 +180,8 @@ class Turn:
                         for r in self.calls],
             usage={"prompt_tokens": u.prompt_tokens, "completion_tokens": u.completion_tokens,
                    "total_tokens": u.prompt_tokens + u.completion_tokens,
-                   "cost_usd": round(u.cost_usd + tool_cost, 6)},
+                   # null when the chat model's tokens or a painting have no price: unknown, not free
+                   "cost_usd": round(u.cost_usd + tool_cost, 6) if priced else None},
         )
 
 

@@ -84,7 +84,7 @@ class EngineImage:
 class EngineResult:
     images: tuple[EngineImage, ...]
     model: str
-    cost_usd: float = 0.0
+    cost_usd: float | None = 0.0  # None: the provider's price is unknown (the painting is unpriced, not free)
     style: str | None = None
     # Plain sentences the model should read, e.g. that an unknown style was mapped to the nearest one.
     notes: tuple[str, ...] = ()
@@ -97,7 +97,6 @@ class Capabilities:
     operations: frozenset[Operation]
     max_sources: int
     mask: bool
-    output_formats: frozenset[OutputFormat] = field(default_factory=lambda: frozenset(MIME_TYPES))
 
 
 class ImageEngine(Protocol):

@@ -100,9 +100,11 @@ class LitellmImageEngine:
 
     @functools.cached_property
     def _provider(self) -> str | None:
+        litellm = load_litellm()
         try:
-            return str(load_litellm().get_llm_provider(model=self.model, api_base=self.api_base)[1])
-        except Exception:  # unknown provider: the call itself will fail and say so
+            return str(litellm.get_llm_provider(model=self.model, api_base=self.api_base)[1])
+        except litellm.exceptions.BadRequestError as exc:  # an unknown provider: the call itself fails and says so
+            log.warning("litellm knows no provider for %s: %s", self.model, str(exc).splitlines()[0][:200])
             return None
 
     # ---- the protocol ----------------------------------------------------------------------------
@@ -157,7 +159,7 @@ class LitellmImageEngine:
             [self._batch(job, plan, call, k, call_type) for k in split_batches(job.n, per_call)]
         )
         images = [image for batch_images, _, _ in batches for image in batch_images]
-        cost = sum(batch_cost for _, batch_cost, _ in batches)
+        costs = [batch_cost for _, batch_cost, _ in batches]
         usages = [batch_usage for _, _, batch_usage in batches]
         for _ in range(job.n):
             if len(images) >= job.n:
@@ -166,8 +168,10 @@ class LitellmImageEngine:
                 job, plan, call, min(job.n - len(images), per_call), call_type
             )
             images.extend(more)
-            cost += more_cost
+            costs.append(more_cost)
             usages.append(more_usage)
+        # One call litellm could not price makes the whole painting unpriced (None), never cheaper.
+        cost = None if None in costs else sum(c for c in costs if c is not None)
         return EngineResult(
             images=tuple(images[: job.n]), model=self.model, cost_usd=cost, style=job.style, notes=plan.notes,
             usage=_sum_usage(usages),
@@ -175,7 +179,7 @@ class LitellmImageEngine:
 
     async def _batch(
         self, job: ImageJob, plan: CallPlan, call: Callable[[int], Awaitable[Any]], n: int, call_type: str
-    ) -> tuple[list[EngineImage], float, dict[str, int] | None]:
+    ) -> tuple[list[EngineImage], float | None, dict[str, int] | None]:
         response = await self._with_retries(lambda: call(n))
         # Priced before decoding: the call is paid for even if its images then prove unreadable.
         cost = response_cost(

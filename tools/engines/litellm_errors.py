@@ -146,10 +146,14 @@ def _headers(exc: BaseException) -> Mapping[str, str] | None:
 
 
 def _response_json(exc: BaseException) -> Any:
+    import httpx
+
     response = getattr(exc, "response", None)
     try:
         return response.json() if response is not None else None
-    except Exception:  # not JSON, or a placeholder response without content
+    # Not JSON (ValueError), a placeholder response without content or a stream never read (httpx.StreamError),
+    # or no `json` at all on what a provider's SDK hung there (AttributeError).
+    except (ValueError, httpx.StreamError, AttributeError):
         return None
 
 

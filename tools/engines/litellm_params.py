@@ -19,6 +19,7 @@ fake upstream in `tests/fakes/images_upstream.py`:
 from __future__ import annotations
 
 import io
+import logging
 import math
 import os
 from collections.abc import Mapping
@@ -32,6 +33,8 @@ from easel.spaces.errors import invalid_request
 from easel.tools.engines.base import MIME_TYPES, Capabilities, ImageJob, Operation, SourceImage
 
 Family = Literal["gpt-image", "dall-e-3", "dall-e-2", "other"]
+
+log = logging.getLogger(__name__)
 
 _ALL_OPERATIONS: frozenset[Operation] = frozenset({"generate", "edit", "style_transfer", "compose"})
 _PNG_JPEG_WEBP = frozenset({"image/png", "image/jpeg", "image/webp"})
@@ -51,7 +54,6 @@ def load_litellm() -> ModuleType:
 
 @dataclass(frozen=True)
 class ModelProfile:
-    family: Family
     # Sizes the model paints; empty means "pass the requested size through".
     sizes: tuple[tuple[int, int], ...] = ()
     # Easel quality word -> the model's word. None: pass any quality through unchanged.
@@ -85,7 +87,6 @@ _DALLE3_QUALITIES = {
 
 PROFILES: dict[Family, ModelProfile] = {
     "gpt-image": ModelProfile(
-        family="gpt-image",
         sizes=((1024, 1024), (1536, 1024), (1024, 1536)),
         qualities=_GPT_QUALITIES,
         output_format_param=True,
@@ -93,7 +94,6 @@ PROFILES: dict[Family, ModelProfile] = {
         capabilities=Capabilities(operations=_ALL_OPERATIONS, max_sources=16, mask=True),
     ),
     "dall-e-3": ModelProfile(
-        family="dall-e-3",
         sizes=((1024, 1024), (1792, 1024), (1024, 1792)),
         qualities=_DALLE3_QUALITIES,
         max_n_per_call=1,
@@ -102,7 +102,6 @@ PROFILES: dict[Family, ModelProfile] = {
         capabilities=Capabilities(operations=frozenset({"generate"}), max_sources=0, mask=False),
     ),
     "dall-e-2": ModelProfile(
-        family="dall-e-2",
         sizes=((256, 256), (512, 512), (1024, 1024)),
         qualities={},  # dall-e-2 has a single quality; sending one only risks a rejection
         response_format="b64_json",
@@ -111,7 +110,7 @@ PROFILES: dict[Family, ModelProfile] = {
             operations=frozenset({"generate", "edit", "style_transfer"}), max_sources=1, mask=True
         ),
     ),
-    "other": ModelProfile(family="other"),
+    "other": ModelProfile(),
 }
 
 
@@ -141,12 +140,16 @@ def capabilities_for(model: str, profile: ModelProfile) -> Capabilities:
     litellm = load_litellm()
     try:
         bare_model, provider, _, _ = litellm.get_llm_provider(model=model)
+        # ValueError: a provider name litellm routes but has no member of LlmProviders for.
         config = litellm.ProviderConfigManager.get_provider_image_edit_config(
             model=bare_model, provider=litellm.LlmProviders(provider)
         )
-    except Exception:  # an unknown provider name: litellm can only try it as a generation
+    except (litellm.exceptions.BadRequestError, ValueError) as exc:  # litellm can only try it as a generation
+        log.warning("%s: litellm knows no image edit route for its provider (%s), so it is used to generate only",
+                    model, str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__)
         return generate_only
     if config is None:
+        log.info("%s: its provider has no image edit route in litellm, so it is used to generate only", model)
         return generate_only
     takes_mask = "mask" in config.get_supported_openai_params(bare_model)
     return Capabilities(operations=edits, max_sources=1, mask=takes_mask)

@@ -143,18 +143,25 @@ def _too_big(max_bytes: int) -> EaselError:
     return EaselError(502, "upstream_error", f"The generated image is larger than {max_bytes // 2**20} MB.")
 
 
+# What litellm 1.106 raises when its price map has no entry for an image call: ModelNotMappedError for an
+# unknown model, a bare Exception with one of these messages for a known model at an unlisted size or quality.
+_NO_PRICE_MESSAGES = ("Model not found in cost map", "No pricing information found")
+_said: set[tuple[str, str]] = set()
+
+
 def response_cost(
     response: Any, *, model: str, call_type: str, size: str | None, quality: str | None
-) -> float:
-    """USD for one litellm image call, 0.0 when litellm has no price for it. Never raises: a missing
-    price must not fail a painting that already succeeded (and was paid for)."""
-    try:
-        hidden = getattr(response, "_hidden_params", None) or {}
-        cost = hidden.get("response_cost")
-        if cost is None:
-            # litellm fills response_cost only when its own post-call cost hook succeeds; ask it directly
-            # with what we sent (it cannot tell size or quality from a bare response).
-            litellm = load_litellm()
+) -> float | None:
+    """USD for one litellm image call, None when litellm has no price for it (the painting is then unpriced,
+    never free). Never raises: a missing price must not fail a painting that already succeeded (and was paid
+    for); each kind of pricing trouble is logged once per model."""
+    litellm = load_litellm()
+    hidden = getattr(response, "_hidden_params", None) or {}
+    cost = hidden.get("response_cost")
+    if cost is None:
+        # litellm fills response_cost only when its own post-call cost hook succeeds; ask it directly
+        # with what we sent (it cannot tell size or quality from a bare response).
+        try:
             cost = litellm.completion_cost(
                 completion_response=response,
                 model=model,
@@ -163,8 +170,33 @@ def response_cost(
                 quality=quality,
                 n=len(getattr(response, "data", None) or []) or None,
             )
+        except Exception as exc:
+            unmapped = isinstance(exc, _unmapped(litellm)) or str(exc).startswith(_NO_PRICE_MESSAGES)
+            if unmapped:
+                _say_once(model, "unmapped", "litellm has no price for %s (%s, size %s, quality %s): its paintings "
+                          "are recorded as unpriced unless EASEL_PRICES names it", model, call_type, size, quality)
+            else:
+                _say_once(model, type(exc).__name__, "litellm could not price a painting of %s (%s, size %s, "
+                          "quality %s): %s: %s; it is recorded as unpriced", model, call_type, size, quality,
+                          type(exc).__name__, str(exc)[:200])
+            return None
+    try:
         value = float(cost)
-        return value if math.isfinite(value) and value > 0 else 0.0
-    except Exception as exc:
-        log.debug("no price for %s (%s): %s", model, call_type, type(exc).__name__)
-        return 0.0
+    except (TypeError, ValueError):
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        _say_once(model, "odd", "litellm priced a painting of %s as %r; it is recorded as unpriced", model, cost)
+        return None
+    return value
+
+
+def _unmapped(litellm: Any) -> tuple[type[BaseException], ...]:
+    names = ("ModelNotMappedError", "NotFoundError")
+    return tuple(getattr(litellm.exceptions, n) for n in names if isinstance(getattr(litellm.exceptions, n, None),
+                                                                            type))
+
+
+def _say_once(model: str, what: str, message: str, *args: Any) -> None:
+    if (model, what) not in _said:
+        _said.add((model, what))
+        log.warning(message, *args)

@@ -104,7 +104,8 @@ async def test_text_deltas_then_a_tool_call_whose_arguments_arrive_in_pieces(
     assert len(deltas) == 3 and "".join(deltas) == "Painting it now." == reply.text
     assert reply.tool_calls == (ToolCall(id="call_fox", name="image_gen", arguments=args),)
     assert reply.finish_reason == "tool_calls"
-    assert (reply.usage.prompt_tokens, reply.usage.completion_tokens, reply.usage.cost_usd) == (42, 17, 0.0)
+    # litellm has no price for fake-model: the tokens count, and their cost is unknown, not free
+    assert (reply.usage.prompt_tokens, reply.usage.completion_tokens, reply.usage.priced) == (42, 17, False)
     sent = upstream.requests[0]
     assert sent["model"] == "fake-model" and sent["stream"] is True and sent["messages"] == MESSAGES
     assert sent["stream_options"] == {"include_usage": True}
@@ -242,7 +243,14 @@ async def test_usage_is_priced_when_litellm_knows_the_model(upstream: FakeChatUp
     upstream.queue(TextReply("Priced.", usage=(1000, 500)))
     _, reply = await collect(settings_for(upstream, model="openai/gpt-4o-mini"))
     assert (reply.usage.prompt_tokens, reply.usage.completion_tokens) == (1000, 500)
-    assert 0 < reply.usage.cost_usd < 0.01
+    assert 0 < reply.usage.cost_usd < 0.01 and reply.usage.priced
+
+
+async def test_the_operators_token_price_wins_and_prices_a_model_litellm_does_not_know(
+        upstream: FakeChatUpstream) -> None:
+    upstream.queue(TextReply("Priced by the operator.", usage=(2_000_000, 1_000_000)))
+    _, reply = await collect(settings_for(upstream, token_price=(0.5, 1.5)))  # fake-model: litellm has no price
+    assert (reply.usage.cost_usd, reply.usage.priced) == (pytest.approx(2.5), True)
 
 
 def test_fragments_without_index_or_with_a_reused_index_are_told_apart() -> None:

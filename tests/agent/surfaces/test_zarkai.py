@@ -15,6 +15,7 @@ import pytest
 from tests.backends import ServicePool
 from tests.conftest import Running, png_bytes, start_with_two_tenants
 from tests.fakes.upstream import BrokenStream, ErrorReply, FakeChatUpstream, FakeToolCall, TextReply, ToolCallReply
+from tests.serverproc import run_cli
 
 
 @pytest.fixture(scope="module")
@@ -143,6 +144,23 @@ def test_non_streaming_reply_has_the_contract_shape(served: Running, upstream: F
     assert body["response"] == "A lighthouse for you." and body["model"] == "openai/fake-model"
     assert body["tool_calls"][0]["status"] == "completed" and len(body["media"]) == 1
     assert body["usage"]["total_tokens"] == body["usage"]["prompt_tokens"] + body["usage"]["completion_tokens"] > 0
+    # litellm has no price for fake-model and EASEL_PRICES names none: the cost is unknown, not free.
+    assert body["usage"]["cost_usd"] is None
+
+
+def test_an_unpriced_chat_model_is_refused_to_an_account_with_a_budget(served: Running,
+                                                                       upstream: FakeChatUpstream) -> None:
+    run_cli(served.server.data_dir, "accounts", "budget", served.bob.account_id, "5")
+    try:
+        upstream.queue(TextReply("never sent"))
+        r = httpx.post(served.url + "/v1/chat", json={**ask("hi", served), "workspace_id": served.bob.workspace_id},
+                       headers=served.bob.headers, timeout=60)
+        assert r.status_code == 402, r.text
+        assert r.json()["code"] == "unpriced_model"
+        assert "openai/fake-model has no price" in r.json()["error"]
+        assert upstream.requests == []  # refused before the model was asked anything
+    finally:
+        run_cli(served.server.data_dir, "accounts", "budget", served.bob.account_id, "none")
 
 
 def test_client_that_leaves_mid_generation_still_gets_its_image_saved(served: Running,

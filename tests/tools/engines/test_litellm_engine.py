@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -19,6 +20,7 @@ from easel.spaces.errors import EaselError
 from easel.tools.engines.base import ImageJob, SourceImage
 from easel.tools.engines.litellm_engine import LitellmImageEngine
 from easel.tools.engines.litellm_params import load_litellm
+from easel.tools.engines.litellm_results import response_cost
 from tests.fakes.images_upstream import FakeImagesUpstream
 
 API_KEY = "sk-test-0123456789abcdef"
@@ -164,7 +166,7 @@ def test_url_answers_are_fetched_and_decoded() -> None:
         assert not any(r.authorized for r in downloads)  # credentials stay with the API
 
 
-def test_unknown_model_passes_params_through_and_costs_nothing(up: FakeImagesUpstream) -> None:
+def test_unknown_model_passes_params_through_and_is_unpriced(up: FakeImagesUpstream) -> None:
     job = ImageJob(
         operation="generate", prompt="p", width=640, height=480, n=2, quality="ultra", negative_prompt="blur"
     )
@@ -182,7 +184,7 @@ def test_unknown_model_passes_params_through_and_costs_nothing(up: FakeImagesUps
     }
     assert len(up.requests) == 3
     assert [(image.width, image.height) for image in result.images] == [(256, 192), (256, 192)]
-    assert result.cost_usd == 0.0
+    assert result.cost_usd is None  # litellm has no price for it: unknown, not free
 
 
 def test_a_provider_that_ignores_n_is_asked_again_for_the_rest() -> None:
@@ -398,3 +400,95 @@ def test_connection_errors_are_retried_then_upstream_error() -> None:
 
 def test_engine_repr_hides_the_key() -> None:
     assert API_KEY not in repr(engine(None, "openai/gpt-image-1"))
+
+
+# ---- lookups that fail: said, and never silently cheaper or smaller ---------------------------------
+
+
+@pytest.fixture
+def said(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    from easel.tools.engines import litellm_results
+
+    litellm_results._said.clear()
+    with caplog.at_level(logging.INFO, logger="easel.tools.engines"):
+        yield caplog
+    litellm_results._said.clear()
+
+
+def test_an_unpriced_painting_is_none_and_said_once(said: pytest.LogCaptureFixture) -> None:
+    from litellm.types.utils import ImageResponse
+
+    response = ImageResponse(data=[{"b64_json": "aaaa"}])
+    for _ in range(2):
+        assert response_cost(response, model="openai/acme-painter-v1", call_type="image_generation",
+                             size="1024x1024", quality=None) is None
+    assert [r.getMessage() for r in said.records] == [
+        "litellm has no price for openai/acme-painter-v1 (image_generation, size 1024x1024, quality None): its "
+        "paintings are recorded as unpriced unless EASEL_PRICES names it"]
+
+
+def test_any_other_pricing_failure_is_said_with_its_kind(monkeypatch: pytest.MonkeyPatch,
+                                                         said: pytest.LogCaptureFixture) -> None:
+    from litellm.types.utils import ImageResponse
+
+    def broken(**_: Any) -> float:
+        raise KeyError("usage")
+
+    monkeypatch.setattr(load_litellm(), "completion_cost", broken)
+    assert response_cost(ImageResponse(data=[]), model="openai/gpt-image-1", call_type="image_edit",
+                         size="1024x1024", quality="low") is None
+    odd = ImageResponse(data=[])
+    odd._hidden_params = {"response_cost": float("nan")}
+    assert response_cost(odd, model="openai/gpt-image-1", call_type="image_edit", size=None, quality=None) is None
+    assert [r.getMessage() for r in said.records] == [
+        "litellm could not price a painting of openai/gpt-image-1 (image_edit, size 1024x1024, quality low): "
+        "KeyError: 'usage'; it is recorded as unpriced",
+        "litellm priced a painting of openai/gpt-image-1 as nan; it is recorded as unpriced"]
+
+
+def test_a_provider_litellm_does_not_know_generates_only_and_says_why(said: pytest.LogCaptureFixture) -> None:
+    unknown = engine(None, "notaprovider/painter")
+    assert unknown.capabilities.operations == frozenset({"generate"})
+    assert unknown._provider is None
+    messages = [r.getMessage() for r in said.records]
+    assert messages[0].startswith("notaprovider/painter: litellm knows no image edit route for its provider "
+                                  "(litellm.BadRequestError: LLM Provider NOT provided.")
+    assert messages[0].endswith("so it is used to generate only")
+    assert messages[1].startswith("litellm knows no provider for notaprovider/painter: litellm.BadRequestError")
+    assert API_KEY not in said.text
+
+
+def test_an_unexpected_lookup_failure_is_not_taken_for_generate_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(**_: Any) -> Any:
+        raise RuntimeError("litellm's provider table failed to load")
+
+    monkeypatch.setattr(load_litellm(), "get_llm_provider", broken)
+    with pytest.raises(RuntimeError, match="provider table"):
+        engine(None, "notaprovider/painter").capabilities  # noqa: B018
+
+
+def test_an_error_body_that_is_not_json_is_no_body_and_anything_else_is_loud() -> None:
+    import httpx
+
+    from easel.tools.engines.litellm_errors import _response_json
+
+    request = httpx.Request("POST", "http://upstream/v1/images/generations")
+
+    class Failure(Exception):
+        def __init__(self, response: Any) -> None:
+            super().__init__("failed")
+            self.response = response
+
+    assert _response_json(Failure(httpx.Response(502, text="<html>bad gateway</html>", request=request))) is None
+    unread = httpx.Response(502, stream=httpx.ByteStream(b"{}"), request=request)
+    assert _response_json(Failure(unread)) is None  # a stream never read
+    assert _response_json(Failure(object())) is None  # no json() at all
+    assert _response_json(Failure(httpx.Response(400, json={"error": {"message": "no"}}, request=request))) == {
+        "error": {"message": "no"}}
+
+    class Exploding:
+        def json(self) -> Any:
+            raise RuntimeError("a bug, not a body")
+
+    with pytest.raises(RuntimeError, match="a bug"):
+        _response_json(Failure(Exploding()))

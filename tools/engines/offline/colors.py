@@ -106,13 +106,6 @@ def luminance(c: RGB) -> float:
     return (0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]) / 255.0
 
 
-def with_hsv(c: RGB, *, h: float | None = None, s: float | None = None, v: float | None = None) -> RGB:
-    """Replace any of hue/saturation/value (0-1) of a colour."""
-    hh, ss, vv = colorsys.rgb_to_hsv(*rgb01(c))
-    r, g, b = colorsys.hsv_to_rgb(hh if h is None else h, ss if s is None else s, vv if v is None else v)
-    return (round(r * 255), round(g * 255), round(b * 255))
-
-
 def hue_of(c: RGB) -> float:
     return colorsys.rgb_to_hsv(*rgb01(c))[0]
 

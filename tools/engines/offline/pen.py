@@ -108,10 +108,6 @@ class Pen:
         else:
             self.line(*pts, closed=True, ink=ink)
 
-    def pie(self, cx: float, cy: float, r: float, start: float, end: float, ink: int = 255) -> None:
-        box = (*self.p(cx - r, cy - r), *self.p(cx + r, cy + r))
-        self.draw.pieslice(box, start, end, fill=ink)
-
 
 GlyphFn = Callable[[Pen], None]
 GLYPHS: dict[str, GlyphFn] = {}

@@ -107,17 +107,6 @@ def smoothstep(e0: float, e1: float, x: FArray) -> FArray:
     return t * t * (3.0 - 2.0 * t)
 
 
-def soft_blur(img: FArray, sigma: float) -> FArray:
-    """A Gaussian blur done at reduced resolution: glows and haze don't need full detail."""
-    h, w = img.shape[:2]
-    if sigma < 2.0:
-        return cv2.GaussianBlur(img, (0, 0), sigma)
-    f = max(2, int(sigma // 3))
-    small = cv2.resize(img, (max(1, w // f), max(1, h // f)), interpolation=cv2.INTER_AREA)
-    small = cv2.GaussianBlur(small, (0, 0), sigma / f)
-    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
-
-
 def bloom(canvas: FArray, emission: FArray, sigmas: Sequence[float], strength: float) -> None:
     """Add the light of emissive things (neon, windows, sun) as layered soft glows. The glows are
     summed at half and eighth resolution and enlarged once: wide blurs carry no fine detail."""
@@ -152,14 +141,6 @@ def vignette(canvas: FArray, amount: float) -> None:
         (1.0 - amount * smoothstep(0.55, 1.25, d)).astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR
     )
     canvas *= shade[..., None]
-
-
-def to_uint8(img: FArray) -> np.ndarray:
-    return (np.clip(img, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
-
-
-def to_float(img: np.ndarray) -> FArray:
-    return img.astype(np.float32) * (1.0 / 255.0)
 
 
 def _tonemap_lut() -> np.ndarray:
