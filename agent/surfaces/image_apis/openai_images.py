@@ -56,7 +56,7 @@ from easel.agent.surfaces.image_apis.common import (
 )
 from easel.spaces.auth import authenticate
 from easel.spaces.errors import EaselError
-from easel.spaces.records import Principal
+from easel.spaces.records import FileRecord, Principal
 from easel.spaces.web import absolute, openai_shape
 from easel.tools.engines.base import OnPartial, PartialImage
 from easel.tools.image_args import ArgumentError, parse_size, ratio_size
@@ -213,6 +213,8 @@ def parse(body: Mapping[str, Any], rules: Rules, rt: Runtime) -> Parsed:
         "style": (_choice(body, "style", rules.styles) if rules.styles else _text(body, "style", limit=200)),
     }
     args |= {k: v for k, v in optional.items() if v is not None}
+    if args.get("background") == "transparent" and args.get("output_format") in ("jpeg", "jpg"):
+        raise _bad("A transparent background needs output_format 'png' or 'webp': JPEG has no alpha", "background")
     # Accepted as OpenAI takes them. Moderation and input fidelity have no effect on Easel's painters (no
     # moderation model; edits keep their sources' detail); the compression level is checked, and the
     # painter's own JPEG/WebP quality is used.
@@ -248,11 +250,18 @@ async def images_response(request: Request, created: Created, parsed: Parsed) ->
     if parsed.gpt_image:
         first = created.files[0]
         body |= {"size": f"{first.width}x{first.height}", "quality": created.job.quality or "auto",
-                 "output_format": created.job.output_format, "background": created.job.background or "auto"}
+                 "output_format": created.job.output_format, "background": background(first, created)}
     if parsed.workspace_id is not None:
         first = created.files[0]
         body |= {"file_id": first.id, "name": first.name, "mime_type": first.mime_type}
     return body
+
+
+def background(f: FileRecord, created: Created) -> str:
+    """The background the image has, as OpenAI reports it: `transparent` or `opaque` where the painter says
+    (a landscape asked to be transparent is `opaque`: it fills its frame), else what was asked."""
+    made = f.metadata.get("background")
+    return str(made) if made in ("transparent", "opaque") else created.job.background or "auto"
 
 
 def usage(created: Created) -> dict[str, Any]:
@@ -290,7 +299,7 @@ async def _completed(request: Request, kind: StreamKind, created: Created, parse
         out.append(_sse({
             "type": f"{kind}.completed", "b64_json": base64.b64encode(await space.read(f)).decode(),
             "created_at": int(time.time()), **_settings(parsed), "size": f"{f.width}x{f.height}",
-            "quality": created.job.quality or "auto", "background": created.job.background or "auto",
+            "quality": created.job.quality or "auto", "background": background(f, created),
             "output_format": created.job.output_format, "usage": usage(created), "file_id": f.id}))
     return out
 

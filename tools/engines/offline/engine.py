@@ -237,6 +237,9 @@ def _paint_and_encode(render: Render, seed: int, job: ImageJob, stages: Stages) 
     except Exception as exc:  # a bug or an impossible input: report it plainly, never a blank image
         raise _failed(f"The offline engine could not paint this image ({type(exc).__name__}: {exc}).") from exc
     h, w = painted.pixels.shape[:2]
+    # What the picture's ground really is: transparent only where the painter made one and the format keeps it.
+    clear = painted.pixels.shape[2] == 4 and job.output_format in ("png", "webp") and job.background != "opaque" \
+        and codec.has_transparency(painted.pixels)
     return EngineImage(
         data=data,
         mime_type=MIME_TYPES[job.output_format],
@@ -244,7 +247,7 @@ def _paint_and_encode(render: Render, seed: int, job: ImageJob, stages: Stages) 
         height=h,
         seed=seed,
         revised_prompt=painted.description,
-        metadata=painted.metadata,
+        metadata={**painted.metadata, "background": "transparent" if clear else "opaque"},
     ), painted
 
 
@@ -280,5 +283,6 @@ def _background_notes(job: ImageJob, painted: list[painter.Painted]) -> tuple[st
     if job.output_format == "jpeg":
         return ("JPEG cannot be transparent; the image has a solid background. Ask for PNG or WebP.",)
     if any(p.opaque_only for p in painted):
-        return ("A landscape fills the whole frame, so it was painted without a transparent background.",)
+        return ("A landscape fills the whole frame, so it was painted without a transparent background. Logos, "
+                "icon sets, diagrams, stickers and subjects named without a landscape can be transparent.",)
     return ()

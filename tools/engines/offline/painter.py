@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from . import compose as composer
+from .cutout import MAX_FIGURES, STICKER, paint_cutout
 from .diagram import paint_diagram
 from .diagram_spec import parse_diagram
 from .edit_ops import apply_ops
@@ -77,7 +78,25 @@ def _generate(prompt: str, negative: str | None, w: int, h: int, seed: int, tran
     if kind == "diagram":
         px, desc = paint_diagram(parse_diagram(prompt), w, h, transparent, seed, stages)
         return Painted(px, desc)
+    sticker = bool(STICKER.search(prompt))
+    if sticker or transparent:
+        cast = read_cast(STICKER.sub(" ", prompt), negative)
+        if cast.wanted and (sticker or parse_scene(prompt, negative).inferred):
+            return _cutout(cast, w, h, transparent, sticker, stages)
     return _scene(prompt, negative, w, h, seed, stages)
+
+
+def _cutout(cast: Cast, w: int, h: int, transparent: bool, sticker: bool, stages: Stages) -> Painted:
+    """Subjects with no landscape: a sticker, or figures cut out on a transparent ground (cutout.py)."""
+    pixels, placed = paint_cutout(cast, w, h, transparent, sticker, stages)
+    drawn = cast.drawn_names
+    kind = "A die-cut sticker of " if sticker else "A cut-out of "
+    description = kind + join_words(drawn) + (" on a transparent background." if transparent else ".")
+    notes = [omission_note(cast.omitted)] if cast.omitted else []
+    if sum(w.drawn for w in cast.wanted) > MAX_FIGURES:
+        notes.append(f"A sticker or cut-out holds at most {MAX_FIGURES} figures; the first {MAX_FIGURES} are drawn.")
+    metadata = {"drawn": drawn, "omitted": list(cast.omitted), "layout": [p.as_dict() for p in placed]}
+    return Painted(pixels, description, note=" ".join(notes) or None, metadata=metadata)
 
 
 def _scene(prompt: str, negative: str | None, w: int, h: int, seed: int, stages: Stages) -> Painted:

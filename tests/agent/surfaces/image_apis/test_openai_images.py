@@ -296,7 +296,7 @@ def test_the_image_guides_edit_quick_start_combines_four_images(easel: Running, 
 def test_the_default_format_follows_the_model_family(client: openai.OpenAI) -> None:
     gpt = client.images.generate(model="gpt-image-1", prompt="A paper crane", size="256x256")
     assert gpt.data and gpt.data[0].b64_json and gpt.data[0].url is None
-    assert (gpt.size, gpt.quality, gpt.output_format, gpt.background) == ("256x256", "auto", "png", "auto")
+    assert (gpt.size, gpt.quality, gpt.output_format, gpt.background) == ("256x256", "auto", "png", "opaque")
     assert gpt.usage is not None and gpt.usage.input_tokens == gpt.usage.input_tokens_details.text_tokens > 0
     dalle = client.images.generate(model="dall-e-3", prompt="A paper crane", size="256x256")
     assert dalle.data and dalle.data[0].url and dalle.data[0].b64_json is None
