@@ -136,6 +136,25 @@ class Proc:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
 
+_LOGGED = re.compile(r"\b(?:ERROR|CRITICAL)\s+(\S+)\s+(?:\[[0-9a-f]+\]\s+)?(.*)")
+_RAISED = re.compile(r"^((?:[A-Za-z_][\w]*\.)*[A-Za-z_]\w*(?:Error|Exception|Timeout|Exit)\w*)(:.*)?$")
+
+
+def log_errors(log: Path | None, top: int = 8) -> dict[str, int]:
+    """What a server logged as going wrong: each ERROR line's message and each traceback's last line, with
+    how often it came (numbers and ids blurred so repeats count together), the most frequent first."""
+    if log is None or not log.exists():
+        return {}
+    counts: dict[str, int] = {}
+    for line in log.read_text(errors="replace").splitlines():
+        found = _LOGGED.search(line)
+        text = f"{found[1]}: {found[2]}" if found else (line.strip() if _RAISED.match(line.strip()) else "")
+        if text:
+            text = re.sub(r"\b[0-9a-f]{12,}\b|\b\d+(\.\d+)?\b", "#", text)[:200]
+            counts[text] = counts.get(text, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1])[:top])
+
+
 def _popen(cmd: list[str], env: dict[str, str], log: Path, **kw: object) -> subprocess.Popen[bytes]:
     out = open(log, "wb")  # noqa: SIM115 - the child owns it; closed when the harness exits
     raise_fd_limit()  # children inherit it
@@ -193,6 +212,8 @@ def easel_env(data_dir: Path, port: int, upstream_port: int, model: str) -> dict
         "EASEL_RATE_LIMIT_RPM": "0",
         "EASEL_MAX_CONCURRENT": "0",
         "EASEL_IMAGE_MODEL": "fake/solid",
+        # The 20 MB uploads are random-pixel PNGs of 2,643 x 2,643: over the default cap of 2048 x 2048 pixels.
+        "EASEL_MAX_PIXELS": str(3000 * 3000),
     }
 
 

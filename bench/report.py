@@ -176,6 +176,10 @@ def streams_section(rows: list[dict[str, Any]] | dict[str, Any]) -> str:
                      f(r.get("settle_s"))])
     kinds = {k: v for r in rows for k, v in r.get("error_kinds", {}).items()}
     note = ("\n\nErrors seen: " + "; ".join(f"`{k}` ×{v}" for k, v in kinds.items())) if kinds else ""
+    for r in rows:
+        if r.get("server_log"):
+            note += (f"\n\nThe server's log at N={r['n']}: "
+                     + "; ".join(f"`{k.replace('`', chr(39))}` ×{v}" for k, v in r["server_log"].items()))
     return table(head, body) + note
 
 
@@ -217,6 +221,38 @@ def space_section(s: dict[str, Any]) -> str:
             table(["page", "median ms", "p95 ms", "p99 ms", "max ms"], list_rows),
         ]
     )
+
+
+def stores_section(s: dict[str, Any]) -> str:
+    out = []
+    lst = s.get("list", {})
+    if "error" in lst:
+        out.append(f"List pages failed: {lst['error']}")
+    elif lst:
+        pg, sq = lst["pages"]["postgresql"], lst["pages"]["sqlite"]
+        rows = [[label, *dist(sq[label], 2), *dist(v, 2), f"{v['p95'] / sq[label]['p95']:.2f}"]
+                for label, v in pg.items()]
+        out += [f"List latency with {lst['files']:,} files in the workspace (seeded in "
+                f"{lst['seed_s']['sqlite']} s on SQLite, {lst['seed_s']['postgresql']} s on PostgreSQL):", "",
+                table(["page", "SQLite median ms", "p95", "p99", "PostgreSQL median ms", "p95", "p99",
+                       "p95 PostgreSQL ÷ SQLite"], rows), ""]
+    limits = s.get("limits", {})
+    if limits:
+        base = _g(limits, "memory", "median_ms")
+        rows = [[name, f(v.get("median_ms"), 3), f(v.get("p95_ms"), 3),
+                 f(v["median_ms"] - base, 3) if "median_ms" in v and base is not None else v.get("error", "")]
+                for name, v in limits.items()]
+        out += ["Limits, per request (acquire + release):", "",
+                table(["backend", "median ms", "p95 ms", "added over in-process, median ms"], rows), ""]
+    blobs = s.get("blobs", {})
+    if "error" in blobs:
+        out.append(f"Blobs failed: {blobs['error']}")
+    elif blobs:
+        rows = [[name, f"{r['size_mb']} MB", f(r["upload_mb_s"]["median"], 0), f(r["download_mb_s"]["median"], 0)]
+                for name, rs in blobs.items() for r in rs]
+        out += ["File bytes on the local folder and on S3:", "",
+                table(["store", "file", "upload MB/s (median)", "download MB/s (median)"], rows)]
+    return "\n".join(out)
 
 
 def startup_section(s: dict[str, Any]) -> str:
@@ -312,6 +348,9 @@ def render(r: dict[str, Any], path: Path) -> str:
                   streams_section(r["streams_workers"])]
     if "space" in r:
         parts += ["", "## The Space", "", verdicts.SPACE_TEXT, "", space_section(r["space"])]
+    if "stores" in r:
+        parts += ["", "## Stores for several nodes: PostgreSQL, Redis, S3", "", verdicts.STORES_TEXT, "",
+                  stores_section(r["stores"])]
     if "startup" in r:
         parts += ["", "## Start-up", "", verdicts.STARTUP_TEXT, "", startup_section(r["startup"])]
     if "profile" in r:

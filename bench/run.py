@@ -27,13 +27,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import benchenv, chunks, machine, overhead, per_event, procs, space, startup, streams  # noqa: E402
+from bench import benchenv, chunks, machine, overhead, per_event, procs, space, startup, store_pages, streams  # noqa: E402,E501
 from bench import profile as prof  # noqa: E402
 from bench.client import workspace_of  # noqa: E402
 
-SECTIONS = ("overhead", "per_event", "streams", "streams_workers", "space", "startup", "profile")
+SECTIONS = ("overhead", "per_event", "streams", "streams_workers", "space", "stores", "startup", "profile")
 # A quick run starts with the sections that need no proxy, so that the proxy's 10-15 s start overlaps them.
-QUICK_ORDER = ("startup", "space", "streams", "streams_workers", "per_event", "overhead", "profile")
+QUICK_ORDER = ("startup", "space", "stores", "streams", "streams_workers", "per_event", "overhead", "profile")
 
 
 @dataclass
@@ -59,6 +59,8 @@ class Plan:
     pe_turns: int = 4  # per-event section: turns per worker (32 workers) in the saturated run
     pe_memory: bool = True
     worker_sizes: list[int] = field(default_factory=lambda: [500, 1000, 2000])  # held streams, 2 workers
+    limit_calls: int = 5000  # stores section: acquire + release per limits backend
+    stores: bool = True  # the stores section (PostgreSQL, Redis, moto beside SQLite and the local folder)
 
 
 PLANS = {
@@ -83,6 +85,7 @@ PLANS = {
         pe_turns=1,
         pe_memory=False,
         worker_sizes=[50],
+        limit_calls=1000,
     ),
     "smoke": Plan(
         "smoke",
@@ -104,6 +107,7 @@ PLANS = {
         pe_turns=1,
         pe_memory=False,
         worker_sizes=[],
+        stores=False,
     ),
 }
 
@@ -229,7 +233,7 @@ async def profile_uploads(work: Path, up: procs.Proc, seconds: float, spy: Path)
 def skipped(plan: Plan, name: str, only: set[str]) -> bool:
     return (name not in only or (name == "profile" and not plan.profile_s)
             or (name == "per_event" and plan.mode == "smoke")
-            or (name == "streams_workers" and not plan.worker_sizes)
+            or (name == "streams_workers" and not plan.worker_sizes) or (name == "stores" and not plan.stores)
             or (name == "startup" and not plan.start_reps) or (name == "streams" and not plan.stream_sizes))
 
 
@@ -251,6 +255,8 @@ async def sections(plan: Plan, only: set[str], work: Path, results: dict[str, An
             "streams": lambda: streams.run(work, up, plan.stream_sizes, plan.steady_s),
             "streams_workers": lambda: streams.run(work, up, plan.worker_sizes, plan.steady_s, workers=2),
             "space": lambda: run_space(plan, work, up, easel),
+            "stores": lambda: store_pages.run(work, plan.list_files, plan.list_reps, plan.limit_calls,
+                                              plan.sizes_mb, plan.reps),
             "startup": lambda: startup.run(work, up, plan.start_reps, restarts=plan.restarts,
                                            first_turn=plan.first_turn),
             "profile": lambda: run_profiles(plan, work, up, easel, proxy),  # type: ignore[arg-type]

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.client import Conn, StreamTimes, easel_text, stream, workspace_of
-from bench.procs import Easel, Proc, start_easel
+from bench.procs import Easel, Proc, log_errors, start_easel
 from bench.profile import fold, record
 from bench.stats import CpuWindow, summary
 
@@ -255,6 +255,7 @@ async def run(work: Path, upstream: Proc, sizes: list[int], steady_s: float, wor
         finally:
             easel.stop(grace_s=30)
         row = results[-1]
+        row["server_log"] = log_errors(easel.log)  # why any request failed, in the server's own words
         print(
             f"  N={n}, {workers} worker(s): errors {row['errors']}, {row['kb_per_stream']} KB/stream, "
             f"p99 gap {row['gap_ms']['p99']:.0f} ms, tasks {row['tasks']}",

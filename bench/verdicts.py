@@ -52,6 +52,16 @@ SPACE_TEXT = (
     "row committed), so it is compared with the durable copy; a download only reads, so with the plain copy."
 )
 
+STORES_TEXT = (
+    "The several-node backends beside the embedded ones. List pages: a server on SQLite and one on PostgreSQL "
+    "run at once with the same number of files, measured once both answer /readyz, one request to each in "
+    "turn over their own kept-alive connections (so both see the same moments of the machine's load: the "
+    "ratio holds when the absolute figures move with other people's work). Limits: one acquire and one "
+    "release per request, as the middleware calls them, in-process on uvloop, at 60 a minute and 5 at once "
+    "over enough keys that none is refused. Blobs: uploads and downloads through a real `easel serve` on the "
+    "local folder and on S3 (moto's server on loopback, which itself costs CPU on this machine)."
+)
+
 STARTUP_TEXT = (
     "From spawning `easel serve` to `/healthz` answering (polled every 2 ms), and to the end of the first "
     "streamed chat turn, sent the moment /healthz answers (litellm is imported in a thread after start, so "
@@ -123,6 +133,43 @@ def _streams_targets(r: dict[str, Any]) -> list[Verdict]:
     return out
 
 
+def _carried(rows: Any) -> int | None:
+    """The most streams a server held with no errors, every stream open and a p99 gap ≤ 250 ms."""
+    if not isinstance(rows, list) or not rows:
+        return None
+    good = [w["n"] for w in rows if w["errors"] == 0 and w["hung_up_by_client"] == 0
+            and w.get("open_mid_window") == w["n"] and w["gap_ms"]["p99"] <= 250]
+    return max(good, default=0)
+
+
+def _workers_targets(r: dict[str, Any]) -> list[Verdict]:
+    one, two = _carried(r.get("streams")), _carried(r.get("streams_workers"))
+    if one is None or two is None:
+        return []
+    ratio = two / one if one else math.inf if two else 0.0
+    return [("2 workers carry ≥ 1.8× the held streams of one at a p99 gap ≤ 250 ms",
+             f"1 worker {one:,}, 2 workers {two:,} (of the sizes tried)", bool(one) and ratio >= 1.8)]
+
+
+def _stores_targets(r: dict[str, Any]) -> list[Verdict]:
+    st = r.get("stores") if isinstance(r.get("stores"), dict) else {}
+    out: list[Verdict] = []
+    pg = _get(r, "stores", "list", "pages", "postgresql")
+    sq = _get(r, "stores", "list", "pages", "sqlite")
+    if pg and sq:
+        worst = max(v["p95"] for v in pg.values())
+        ratios = ", ".join(f"{label}: {v['p95']:.1f} ms (SQLite {sq[label]['p95']:.1f})" for label, v in pg.items())
+        out.append((f"List page p95 at {st['list']['files']:,} files on PostgreSQL ≤ 10 ms", ratios, worst <= 10))
+    limits = st.get("limits") if isinstance(st.get("limits"), dict) else {}
+    base = _get(limits, "memory", "median_ms")
+    for name in ("redis", "embedded"):
+        v = _get(limits, name, "median_ms")
+        if v is not None and base is not None:
+            out.append((f"Added cost per request of shared limits ({name}) ≤ 0.5 ms median",
+                        f"{v - base:.3f} ms ({v:.3f} against in-process {base:.3f})", v - base <= 0.5))
+    return out
+
+
 def _per_event_targets(r: dict[str, Any]) -> list[Verdict]:
     pe = r.get("per_event")
     if not isinstance(pe, dict) or "error" in pe:
@@ -162,7 +209,8 @@ def _space_targets(r: dict[str, Any]) -> list[Verdict]:
 
 def targets(r: dict[str, Any]) -> list[Verdict]:
     """Every target of the issue, in its order."""
-    out = _overhead_targets(r) + _per_event_targets(r) + _streams_targets(r) + _space_targets(r)
+    out = (_overhead_targets(r) + _per_event_targets(r) + _streams_targets(r) + _workers_targets(r)
+           + _space_targets(r) + _stores_targets(r))
     starts = r.get("startup") if isinstance(r.get("startup"), dict) and "error" not in r["startup"] else None
     if starts:
         slowest = max(v["healthz_s"]["max"] for v in starts.values())
