@@ -235,7 +235,7 @@ def start_easel(
     started = time.perf_counter()
     popen = _popen([*cmd, "serve"], full_env, log)
     proc = Easel(popen, name, port, log, started_at=started, data_dir=data_dir)
-    deadline = started + 60
+    deadline = started + 180  # a deadline, not a timing: with a load average of 20, starts took over 60 s
     while not answers(port):
         if not proc.alive() or time.perf_counter() > deadline:
             proc.stop()

@@ -64,8 +64,15 @@ def machine_section(r: dict[str, Any], path: Path) -> str:
                     ],
                     ["commit", f"{m['commit']} (+{m['uncommitted_files']} uncommitted files)"],
                     ["load average at start", load],
+                    *([["load average at each section's start",
+                        ", ".join(f"{k} {v[0]:.1f}" for k, v in r["load"].items())]] if r.get("load") else []),
+                    *([["load average at the end", ", ".join(f"{x:.2f}" for x in r["load_average_at_end"])]]
+                      if r.get("load_average_at_end") else []),
                 ],
             ),
+            *([""] + [f"**{section}** comes from an earlier run of the same `make bench`: `{src}` (its own "
+                      f"ratios are within that run; it was not re-measured here)." for section, src in
+                      r["kept_from"].items()] if r.get("kept_from") else []),
         ]
     )
 
@@ -367,6 +374,27 @@ def render(r: dict[str, Any], path: Path) -> str:
     return "\n".join(parts).rstrip() + "\n"
 
 
+SECTION_KEYS = ("overhead", "per_event", "streams", "streams_workers", "space", "stores", "startup", "profile")
+
+
+def merged(results: dict[str, Any], earlier: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
+    """This run's sections, and for each one it lacks (or lost to an error) the first earlier run's that has it."""
+    out = dict(results)
+    kept: dict[str, str] = dict(out.get("kept_from", {}))
+    for section in SECTION_KEYS:
+        mine = out.get(section)
+        if mine is not None and not (isinstance(mine, dict) and "error" in mine):
+            continue
+        for path, old in earlier:
+            theirs = old.get(section)
+            if theirs is not None and not (isinstance(theirs, dict) and "error" in theirs):
+                out[section] = theirs
+                kept[section] = f"{path.name}, measured {old['started']}"
+                break
+    out["kept_from"] = kept
+    return out
+
+
 def summary(r: dict[str, Any]) -> str:
     """A few lines for the terminal (quick and smoke runs write no report)."""
     return verdicts.headline(r)
@@ -376,6 +404,14 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("results", type=Path)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--keep-from", type=Path, action="append", default=[],
+                        help="earlier results whose sections fill those this run lacks or lost to an error "
+                             "(each labelled as such in the report); the merged results are written beside")
     args = parser.parse_args()
-    args.out.write_text(render(json.loads(args.results.read_text()), args.results.resolve()))
+    results, path = json.loads(args.results.read_text()), args.results.resolve()
+    if args.keep_from:
+        results = merged(results, [(p, json.loads(p.read_text())) for p in args.keep_from])
+        path = path.with_name(path.stem + "-merged.json")
+        path.write_text(json.dumps(results, indent=1, default=str))
+    args.out.write_text(render(results, path))
     print(args.out)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import tempfile
 import time
@@ -267,6 +268,7 @@ async def sections(plan: Plan, only: set[str], work: Path, results: dict[str, An
             if name in ("overhead", "profile") and proxy is not None:
                 procs.proxy_ready(proxy)
             print(f"[{time.strftime('%H:%M:%S')}] {name} ...", flush=True)
+            results.setdefault("load", {})[name] = list(os.getloadavg())
             started = time.perf_counter()
             try:
                 results[name] = await steps[name]()
@@ -287,6 +289,7 @@ async def main(plan: Plan, only: set[str]) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="easel-bench-") as tmp:
         await sections(plan, only, Path(tmp), results)
     results["finished"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+    results["load_average_at_end"] = list(os.getloadavg())
     return results
 
 

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_bench_smoke_runs_and_writes_results(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "bench/run.py", "--smoke", "--results-dir", str(tmp_path)],
-                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+                         cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     [written] = list(tmp_path.glob("*-smoke.json"))
     results = json.loads(written.read_text())
