@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     # Lasting links (chat completions' Markdown images): 0 means they never expire.
     link_ttl_s: int = Field(0, ge=0)
     max_upload_mb: int = Field(25, ge=1, le=1024)
+    # A response to a request sent with an Idempotency-Key is kept (24 h) for replays up to this size; a bigger one
+    # is not kept, and a retry gets 410 instead of running again.
+    idempotency_max_response_mb: float = Field(16.0, gt=0, le=1024)
     # JSON bodies (chat, workspaces, folders, image options) past this are refused with 413 as they arrive.
     max_json_mb: float = Field(1.0, gt=0, le=1024)
     # Decoded pixels of any image accepted or painted (uploads, sources, masks). 2048x2048 by default: the

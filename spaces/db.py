@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from easel.spaces.db_conversations import ConversationQueries, last_file, thread_length, title_from
+from easel.spaces.db_idempotency import IdempotencyQueries
 from easel.spaces.db_videos import VideoJobQueries
 from easel.spaces.engine import BEGIN, make_engine
 from easel.spaces.migrate import current, migrate
@@ -74,7 +75,7 @@ def _folder(row: sa.Row[Any]) -> Folder:
     return Folder(id=m["id"], workspace_id=m["workspace_id"], name=m["name"], created_at=m["created_at"])
 
 
-class Store(ConversationQueries, VideoJobQueries):
+class Store(ConversationQueries, VideoJobQueries, IdempotencyQueries):
     def __init__(self, url: str) -> None:
         self.url = url
         self._engine: AsyncEngine | None = None

@@ -34,6 +34,8 @@ IMAGE_SECONDS = Histogram("easel_image_seconds", "Time an engine spent painting 
 UPSTREAM_ERRORS = Counter("easel_upstream_errors_total",
                           "Failed calls to a model provider (each attempt, retried or not), by kind",
                           ["upstream", "kind"])
+IDEMPOTENCY = Counter("easel_idempotency_total", "Requests sent with an Idempotency-Key, by outcome: saved, "
+                      "replayed, in_use (409), reused (422), gone (410), not_kept, invalid", ["outcome"])
 LIMIT_REJECTIONS = Counter("easel_limit_rejections_total", "Requests refused by a per-key limit", ["limit"])
 
 

@@ -19,6 +19,7 @@ from easel.spaces.blobs import BlobStore, BlobWriter, open_blobs
 from easel.spaces.db import Store, now_iso
 from easel.spaces.engine import default_url
 from easel.spaces.errors import EaselError, not_found
+from easel.spaces.idempotency import IdempotencyKeys
 from easel.spaces.ledger import Ledger
 from easel.spaces.media import printable
 from easel.spaces.records import Account, ApiKey, Conversation, FileRecord, Folder, Page, Principal, VideoJob, Workspace
@@ -70,6 +71,7 @@ class Space:
         self.store = store  # spaces/ only: everything else goes through the Space's methods
         self.blobs = blobs
         self.ledger = Ledger(store)
+        self.idempotency = IdempotencyKeys(store)
         self.signer = signer
         self.link_ttl_s = link_ttl_s
         # Workspace rows, once read. A workspace never changes owner and is never removed (nothing in the

@@ -160,3 +160,25 @@ video_jobs = sa.Table(
     sa.Index("video_jobs_status", "status"),
     sqlite_autoincrement=True,
 )
+
+# Idempotency keys (Stripe's semantics): a POST sent with `Idempotency-Key` claims a row here before it runs; the
+# primary key is a hash of (account, on-behalf-of, method, path, key), so of two processes racing with one key the
+# unique constraint lets exactly one claim it. A finished request leaves its response to replay for 24 h.
+idempotency_keys = sa.Table(
+    "idempotency_keys", metadata,
+    sa.Column("id", sa.Text, primary_key=True),  # sha256 hex of the scope and the key
+    sa.Column("account_id", sa.Text, nullable=False),
+    sa.Column("method", sa.Text, nullable=False),
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("idem_key", sa.Text, nullable=False),
+    sa.Column("state", sa.Text, nullable=False),  # running, done
+    sa.Column("owner", sa.Text, nullable=False),  # the claim's own token: only its holder finishes or releases it
+    sa.Column("lease_until", sa.Float, nullable=False),  # a running claim's holder renews this; past it, it is gone
+    sa.Column("expires_at", sa.Float, nullable=False),  # epoch seconds: the claim's start plus 24 h
+    sa.Column("fingerprint", sa.Text),  # sha256 of the request (query, content type, body)
+    sa.Column("body_size", sa.BigInteger().with_variant(sa.Integer(), "sqlite")),
+    sa.Column("status", sa.Integer),
+    sa.Column("headers", sa.Text),  # JSON list of [name, value]
+    sa.Column("body", sa.LargeBinary),  # NULL for a response over the bound kept
+    sa.Index("idempotency_keys_expiry", "expires_at"),
+)

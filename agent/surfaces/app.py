@@ -29,6 +29,7 @@ from easel.agent.surfaces import (
 )
 from easel.agent.surfaces.cors import cors_middleware
 from easel.agent.surfaces.failsafe import LastResort
+from easel.agent.surfaces.idempotency import IdempotencyMiddleware
 from easel.agent.surfaces.middleware import RateLimitMiddleware
 from easel.agent.surfaces.observe import ObserveMiddleware
 from easel.spaces import routes as space_routes
@@ -152,7 +153,10 @@ def create_app(settings: Settings | None = None, *, prepared: bool = False) -> S
         middleware=[Middleware(ObserveMiddleware, log_prompts=settings.log_prompts),  # ids on every reply
                     *filter(None, [cors_middleware(settings.cors_origins)]),  # before the limits: 429s carry CORS too
                     Middleware(LastResort),  # an unexpected error: answered once, the connection kept
-                    Middleware(RateLimitMiddleware, limiter=limiter)],
+                    Middleware(RateLimitMiddleware, limiter=limiter),
+                    # inside the limits: the key's account is known, and a replay counts as a request
+                    Middleware(IdempotencyMiddleware,
+                               max_response_bytes=int(settings.idempotency_max_response_mb * 1024 * 1024))],
     )
     app.state.settings = settings
     return app

@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from easel.agent.surfaces import turns
+from easel.agent.surfaces.idempotency import refuse_streaming
 from easel.agent.surfaces.image_inputs import ImageInputs, markdown_files
 from easel.agent.turn import conversation
 from easel.agent.turn.events import AiChunk, AiComplete, Event, MediaItem
@@ -196,6 +197,8 @@ class Reply:
 async def completions(request: Request) -> Response:
     principal = await authenticate(request)
     req = parse(await json_body(request))
+    if req.stream:
+        refuse_streaming(request)  # before anything runs: a stream is never replayed
     rt = turns.runtime(request)
     workspace = await _workspace(request, principal)
     rt.model_settings(_model_name(req.model))  # an unknown model is refused before any image is stored

@@ -33,9 +33,24 @@ KEYS = [{"ApiKey": []}, {"Bearer": []}]
 COMMON = (400, 401, 404, 413, 429)
 PAINTING = (*COMMON, 402, 415, 422, 502, 504)
 REASONS = {400: "Bad request", 401: "Missing or unknown key", 402: "The account's budget is spent",
-           404: "Not found (or not yours)", 410: "Expired", 413: "Too large", 415: "Not an accepted image",
-           422: "The engine refused or cannot do it", 429: "Rate limited (Retry-After)",
+           404: "Not found (or not yours)", 409: "A request with this Idempotency-Key is still running (Retry-After)",
+           410: "Expired (or, with an Idempotency-Key, the first response was too large to keep)",
+           413: "Too large", 415: "Not an accepted image",
+           422: "The engine refused or cannot do it, or the Idempotency-Key was used with another request",
+           429: "Rate limited (Retry-After)",
            502: "The model provider failed", 504: "The model provider did not answer in time"}
+
+
+# Every POST takes one (agent/surfaces/idempotency.py): a retry within 24 h replays the first response.
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
+    "description": "A retry with the same key within 24 h gets the first response (Idempotent-Replayed: true) "
+                   "without running again; another request with it is 422, one while it runs 409. Not with "
+                   "stream: true (400)."}
+IDEMPOTENT_ERRORS = (409, 410, 422)
+REPLAYED = {"Idempotent-Replayed": {"description": "true on a replay of an Idempotency-Key's first response",
+                                   "schema": {"const": "true"}}}
 
 
 @dataclass(frozen=True)
@@ -142,6 +157,11 @@ def _operation(op: Op) -> dict[str, Any]:
     params += [{"name": q.name, "in": "query", "required": False, "schema": q.schema,
                 **({"description": q.description} if q.description else {})} for q in op.query]
     ok: dict[str, Any] = {"description": "OK"}
+    errors = set(op.errors)
+    if op.method == "post":
+        params.append(IDEMPOTENCY_KEY)
+        ok["headers"] = REPLAYED
+        errors |= set(IDEMPOTENT_ERRORS)
     if op.reply == BINARY:
         ok["content"] = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
     elif op.reply is not None:
@@ -149,7 +169,7 @@ def _operation(op: Op) -> dict[str, Any]:
         if op.stream:
             ok["content"]["text/event-stream"] = {"schema": {"type": "string", "description": op.stream}}
     responses: dict[str, Any] = {str(op.status): ok}
-    for status in sorted(set(op.errors)):
+    for status in sorted(errors):
         responses[str(status)] = {"description": REASONS.get(status, "Error"),
                                   "content": {"application/json": {"schema": _ref(op.error)}}}
     out: dict[str, Any] = {"tags": [op.tag], "summary": op.summary, "operationId": _operation_id(op),
@@ -177,6 +197,8 @@ def template(path: str) -> str:
 def _undescribed(method: str, path: str) -> dict[str, Any]:
     params = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
               for name in re.findall(r"{(\w+)}", path)]
+    if method == "post" and path != "/mcp":
+        params.append(IDEMPOTENCY_KEY)
     return {"summary": f"{method.upper()} {path}", "operationId": f"{method}_{re.sub(r'[^a-zA-Z0-9]+', '_', path)}",
             "tags": ["Other"], "parameters": params, "security": KEYS,
             "responses": {"default": {"description": "See the README", "content": {"application/json": {}}}}}

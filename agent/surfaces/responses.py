@@ -28,6 +28,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from easel.agent.surfaces import turns
+from easel.agent.surfaces.idempotency import refuse_streaming
 from easel.agent.surfaces.image_inputs import ImageInputs
 from easel.agent.surfaces.response_items import OutputItems
 from easel.agent.turn import conversation
@@ -256,6 +257,8 @@ async def _workspace(request: Request, principal: Principal) -> Workspace:
 async def create(request: Request) -> Response:
     principal = await authenticate(request)
     req = parse(await json_body(request))
+    if req.stream:
+        refuse_streaming(request)  # before anything runs: a stream is never replayed
     rt = turns.runtime(request)
     workspace = await _workspace(request, principal)
     model = None if req.model == MODEL else req.model

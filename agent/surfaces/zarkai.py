@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from easel.agent.runtime import Runtime
+from easel.agent.surfaces.idempotency import refuse_streaming
 from easel.agent.surfaces.sse import EventStream, event_stream
 from easel.agent.turn import context, conversation
 from easel.agent.turn.contract import ChatRequest, parse_chat_request
@@ -86,6 +87,8 @@ async def _run(rt: Runtime, setup: TurnSetup, emit: Any) -> AiComplete:
 async def chat(request: Request) -> Response | EventStream:
     principal = await authenticate(request)
     req = parse_chat_request(await json_body(request))
+    if req.stream:
+        refuse_streaming(request)  # before anything runs: a stream is never replayed
     request_context.note(prompt=req.messages[-1].text)
     setup = await prepare(request, principal, req)
     rt: Runtime = request.app.state.runtime

@@ -94,6 +94,7 @@ class FakeImagesUpstream:
         self._queued: deque[_Failure] = deque()
         self._persistent: _Failure | None = None
         self._delays: deque[float] = deque()
+        self._holds: deque[tuple[threading.Event, threading.Event]] = deque()
         self._files: dict[str, tuple[bytes, str]] = {}
         self._counter = itertools.count()
         self._server: uvicorn.Server | None = None
@@ -123,6 +124,14 @@ class FakeImagesUpstream:
         """Hold the next images request this long before answering (to make a client time out)."""
         with self._lock:
             self._delays.append(seconds)
+
+    def hold_next(self) -> tuple[threading.Event, threading.Event]:
+        """The next images request, once it has arrived (the first event is set), waits until the test sets the
+        second: a request kept in flight for exactly as long as the test needs (at most 120 s)."""
+        hold = (threading.Event(), threading.Event())
+        with self._lock:
+            self._holds.append(hold)
+        return hold
 
     def clear_failures(self) -> None:
         with self._lock:
@@ -217,6 +226,10 @@ class FakeImagesUpstream:
     async def _maybe_delay(self) -> None:
         with self._lock:
             delay = self._delays.popleft() if self._delays else 0.0
+            hold = self._holds.popleft() if self._holds else None
+        if hold is not None:
+            hold[0].set()
+            await asyncio.to_thread(hold[1].wait, 120)
         if delay:
             await asyncio.sleep(delay)
 

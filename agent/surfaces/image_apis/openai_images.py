@@ -39,6 +39,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from easel.agent.runtime import Runtime
+from easel.agent.surfaces.idempotency import refuse_streaming
 from easel.agent.surfaces.image_apis.common import (
     OPENAI_MODELS,
     PHOTO_IMAGES,
@@ -367,6 +368,7 @@ async def serve_generation(request: Request, rules: Rules) -> Response:
     parsed = parse(await small_json(request), rules, runtime(request))
     user = with_end_user(principal, parsed.user)
     if parsed.stream:
+        refuse_streaming(request)  # before anything runs: a stream is never replayed
         def paint(on_partial: OnPartial) -> Awaitable[Created]:
             return generate(request, user, parsed.args, api=rules.api, workspace_id=parsed.workspace_id,
                             partial_images=parsed.partial_images, on_partial=on_partial)
@@ -450,6 +452,8 @@ async def edits(request: Request) -> Response:
             fields = await json_with_images(request)
             given = _json_edit(fields)
         parsed = parse(fields, EDITS, runtime(request))
+        if parsed.stream:
+            refuse_streaming(request)
         if not given.images:
             raise _bad("An image to edit is required: send 'image' (or 'image[]')", "image")
         if len(given.images) > MAX_EDIT_IMAGES:
