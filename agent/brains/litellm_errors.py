@@ -8,6 +8,7 @@ message is safe to show: no keys, no api_base.
 from __future__ import annotations
 
 import email.utils
+import json
 import logging
 import re
 import sys
@@ -81,18 +82,32 @@ def _headers_of(exc: BaseException) -> Any:
     return None
 
 
+# Google APIs (Gemini) say how long to wait in the error body, as a google.rpc.RetryInfo detail.
+_RETRY_DELAY = re.compile(r"""["']retryDelay["']\s*:\s*["'](\d+(?:\.\d+)?)s["']""")
+
+
+def _retry_delay_in_body(exc: BaseException) -> float | None:
+    for source in (exc, getattr(exc, "original_exception", None)):
+        if source is not None:
+            found = _RETRY_DELAY.search(str(getattr(source, "message", None) or source))
+            if found:
+                return float(found[1])
+    return None
+
+
 def retry_after_seconds(exc: BaseException) -> float | None:
-    """Seconds from Retry-After (delta-seconds or HTTP date) or retry-after-ms, when the provider sent one."""
+    """Seconds from Retry-After (delta-seconds or HTTP date) or retry-after-ms, when the provider sent one;
+    else from a RetryInfo `retryDelay` in the error body (Google APIs send their wait there)."""
     headers = _headers_of(exc)
     if headers is None:
-        return None
+        return _retry_delay_in_body(exc)
     try:
         millis = headers.get("retry-after-ms")
         if millis is not None:
             return max(0.0, float(millis) / 1000)
         value = headers.get("retry-after")
         if value is None:
-            return None
+            return _retry_delay_in_body(exc)
         try:
             return max(0.0, float(value))
         except ValueError:
@@ -102,7 +117,10 @@ def retry_after_seconds(exc: BaseException) -> float | None:
         return None
 
 
-_PREFIXES = re.compile(r"^(?:\s*(?:litellm\.)?[A-Za-z]*(?:Error|Exception|Timeout)\s*[:\-]\s*)+")
+_PREFIXES = re.compile(
+    r"^(?:\s*(?:litellm\.)?[A-Za-z_]*(?:Error|Exception|Timeout)(?:\s+[A-Za-z]*Error)?\s*[:\-]\s*)+")
+# A provider's error body that litellm quotes whole (b'{"error": ...}' or {"error": ...}).
+_QUOTED_BODY = re.compile(r"^b?'?(\{.*\})'?$", re.S)
 _SECRETS = re.compile(
     r"(sk-[A-Za-z0-9_\-]{4,}|Bearer\s+\S+|(?:api[_-]?key|token|key)=[^&\s]+|://[^/\s@]+@)", re.I
 )
@@ -112,7 +130,7 @@ def plain_reason(exc: BaseException, settings: ModelSettings, limit: int = 160) 
     """The provider's own words, without litellm's class-name prefixes or anything secret."""
     text = str(getattr(exc, "message", None) or exc)
     text = text.split(" Original exception:")[0].split(" LiteLLM Retried:")[0]
-    text = _PREFIXES.sub("", text)
+    text = _provider_words(_PREFIXES.sub("", text).strip())
     for secret in (settings.api_key, settings.api_base):
         if secret:
             text = text.replace(secret, "[redacted]")
@@ -120,6 +138,27 @@ def plain_reason(exc: BaseException, settings: ModelSettings, limit: int = 160) 
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return text or type(exc).__name__
+
+
+def _provider_words(text: str) -> str:
+    """The message inside a provider's JSON error body, when litellm quotes the whole body: Anthropic's
+    {"type": "error", "error": {"message"}}, Google's {"error": {"code", "message", "status"}}, Ollama's
+    {"error": "..."}, OpenAI's {"error": {"message"}}."""
+    quoted = _QUOTED_BODY.match(text)
+    if not quoted:
+        return text
+    try:
+        body = json.loads(quoted[1])
+    except ValueError:
+        return text
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict) and isinstance(error.get("message"), str) and error["message"].strip():
+        return str(error["message"])
+    if isinstance(error, str) and error.strip():
+        return error
+    if isinstance(body, dict) and isinstance(body.get("message"), str) and body["message"].strip():
+        return str(body["message"])
+    return text
 
 
 def _names_model(exc: BaseException, settings: ModelSettings) -> bool:
@@ -140,6 +179,10 @@ def to_easel_error(exc: Exception, settings: ModelSettings) -> EaselError:
         inner = exc.original_exception or exc
         if _is_timeout(inner):
             return _upstream("The chat model stopped sending mid-answer (timed out)", 504)
+        if getattr(exc, "is_pre_first_chunk", False) and inner is not exc and isinstance(inner, Exception):
+            # An HTTP error that litellm only raises once the stream is read (Gemini's 429 and 5xx): the
+            # provider's answer before anything streamed, not a broken stream.
+            return to_easel_error(inner, settings)
         if _status(inner) == 429:
             return _rate_limited(inner)
         # The transport's own words differ by lane (aiohttp's, httpx's, a JSON parser's) and say nothing a

@@ -25,7 +25,7 @@ from typing import Any
 
 from easel.agent.brains import openai_wire
 from easel.agent.brains.litellm_errors import failure_kind, is_retriable, retry_after_seconds, to_easel_error
-from easel.agent.brains.litellm_usage import estimated_usage, held_chunks, usage_of
+from easel.agent.brains.litellm_usage import estimated_usage, held_chunks, let_go, usage_of
 from easel.agent.brains.model import ModelEvent, ModelReply, ModelSettings, TextDelta, ToolCall
 from easel.spaces import metrics
 from easel.spaces.errors import EaselError
@@ -171,7 +171,7 @@ async def _litellm_texts(acompletion: Any, kwargs: dict[str, Any],
         async for chunk in response:
             text = add(chunk)
             if held:
-                held.clear()
+                let_go(held)
             if text:
                 yield text
     except (GeneratorExit, asyncio.CancelledError):

@@ -40,11 +40,26 @@ def held_chunks(response: Any) -> list[Any] | None:
     """The list in which litellm keeps every chunk of a stream, to rebuild the whole response for its
     logging once the stream ends. Easel assembles text, tool calls and usage itself and has no litellm
     callbacks, so the list only costs: ~2 KB per chunk for as long as the stream lasts, and 10-30 ms of CPU
-    at its end rebuilding a response nobody reads (bench/changes.md). It is emptied as chunks go by. The
-    provider's usage still arrives: litellm keeps the usage chunk, which comes after the last one it hands
-    over, and builds the final usage from it. (litellm >=1.106,<1.107: `CustomStreamWrapper.chunks`.)"""
+    at its end rebuilding a response nobody reads (bench/changes.md). It is emptied as chunks go by,
+    all but the latest chunk that carries usage (`let_go`), from which litellm builds the final usage.
+    (litellm >=1.106,<1.107: `CustomStreamWrapper.chunks`.)"""
     chunks = getattr(response, "chunks", None)
     return chunks if type(chunks) is list else None
+
+
+def let_go(held: list[Any]) -> None:
+    """Empty litellm's kept chunks (`held_chunks`) but for the latest one that carries usage. litellm builds the
+    stream's final usage chunk from the chunks it kept, and providers that report usage on a chunk that also
+    carries content or a finish reason (Anthropic's `message_delta`, Gemini's last candidate, Ollama's `done`
+    line) have that usage only in this list: emptied, their turns were priced from estimated tokens."""
+    kept = None
+    for chunk in reversed(held):
+        if getattr(chunk, "usage", None) is not None:
+            kept = chunk
+            break
+    held.clear()
+    if kept is not None:
+        held.append(kept)
 
 
 def estimated_usage(litellm: Any, model: str, messages: list[dict[str, Any]], completion: str) -> Any:

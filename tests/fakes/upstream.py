@@ -185,6 +185,7 @@ class FakeChatUpstream:
         self.default: Reply = default or TextReply()
         self.requests: list[dict[str, Any]] = []  # every request body, in arrival order
         self.headers: list[dict[str, str]] = []  # the matching request headers
+        self.urls: list[str] = []  # the matching request paths, with their query strings
         self._replies: deque[Reply] = deque()
         self._lock = threading.Lock()
         self._server: uvicorn.Server | None = None
@@ -201,6 +202,7 @@ class FakeChatUpstream:
             self._replies.clear()
             self.requests.clear()
             self.headers.clear()
+            self.urls.clear()
 
     @property
     def pending(self) -> int:
@@ -216,7 +218,7 @@ class FakeChatUpstream:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
-        app = Starlette(routes=[Route("/v1/chat/completions", self._completions, methods=["POST"])])
+        app = Starlette(routes=self.routes())
         # Quiet logs: aborted streams are deliberate and would otherwise print tracebacks.
         config = uvicorn.Config(app, log_level="critical", access_log=False, lifespan="off")
         self._server = uvicorn.Server(config)
@@ -243,15 +245,25 @@ class FakeChatUpstream:
         self.stop()
 
     # -- serving -----------------------------------------------------------------------------------------
+    def routes(self) -> list[Route]:
+        """What the server answers; fakes of other providers' wire formats serve their own paths."""
+        return [Route("/v1/chat/completions", self._completions, methods=["POST"])]
+
+    def record(self, request: Request, body: dict[str, Any]) -> None:
+        """Keep a request's body, headers and path (with its query) for the test to assert on."""
+        url = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        with self._lock:
+            self.requests.append(body)
+            self.headers.append(dict(request.headers))
+            self.urls.append(url)
+
     def _next_reply(self) -> Reply:
         with self._lock:
             return self._replies.popleft() if self._replies else self.default
 
     async def _completions(self, request: Request) -> Response:
         body = await request.json()
-        with self._lock:
-            self.requests.append(body)
-            self.headers.append(dict(request.headers))
+        self.record(request, body)
         reply = self._next_reply()
         latency = getattr(reply, "latency_s", 0.0)
         if latency:
@@ -262,11 +274,13 @@ class FakeChatUpstream:
         if not body.get("stream"):
             return JSONResponse(self._whole(reply, model, body))
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-        events = self._events(reply, _Streamer(model), body, include_usage)
+        events = self._events(reply, self.streamer(model), body, include_usage)
         return StreamingResponse(events, media_type="text/event-stream")
 
-    @staticmethod
-    def _error(reply: ErrorReply) -> Response:
+    def streamer(self, model: str) -> _Streamer:
+        return _Streamer(model)
+
+    def _error(self, reply: ErrorReply) -> Response:
         headers = {} if reply.retry_after is None else {"retry-after": f"{reply.retry_after:g}"}
         error = {"message": reply.message, "type": reply.type, "param": None, "code": reply.code}
         return JSONResponse({"error": error}, status_code=reply.status, headers=headers)
