@@ -7,6 +7,7 @@ round trip) and in a deferred one on SQLite; every write is one transaction (IMM
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -79,6 +80,7 @@ class Store(ConversationQueries, VideoJobQueries, IdempotencyQueries):
     def __init__(self, url: str) -> None:
         self.url = url
         self._engine: AsyncEngine | None = None
+        self._write_lock: asyncio.Lock | None = None
 
     # -- plumbing -------------------------------------------------------------------------------------
     async def open(self) -> None:
@@ -92,6 +94,7 @@ class Store(ConversationQueries, VideoJobQueries, IdempotencyQueries):
         self.dialect = engine.dialect.name
         self._reader = engine if self.dialect == "sqlite" else engine.execution_options(isolation_level="AUTOCOMMIT")
         self._writer = engine.execution_options(**{BEGIN: "IMMEDIATE"}) if self.dialect == "sqlite" else engine
+        self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
 
     async def close(self) -> None:
         if self._engine is not None:
@@ -113,7 +116,15 @@ class Store(ConversationQueries, VideoJobQueries, IdempotencyQueries):
 
     @asynccontextmanager
     async def _tx(self) -> AsyncIterator[AsyncConnection]:
-        async with self._writer.begin() as conn:
+        if self._write_lock is None:
+            async with self._writer.begin() as conn:
+                yield conn
+            return
+        # SQLite takes one writer at a time. Writers of this process queue here, holding no connection, rather
+        # than each taking one from the pool and waiting on the file lock in SQLite's busy handler: with 1,000
+        # held streams, 16 such waiters held the whole pool and every read behind them (the key check of each
+        # new request) failed after the pool's 30 s. Other processes still queue on busy_timeout.
+        async with self._write_lock, self._writer.begin() as conn:
             yield conn
 
     def _insert(self, table: sa.Table) -> Any:
