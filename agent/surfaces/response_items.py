@@ -9,30 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import io
 import secrets
 from typing import Any
 
-from PIL import Image
-
-from easel.agent.turn.events import AiChunk, AiComplete, Event, MediaItem, ToolStatus
+from easel.agent.turn.events import AiChunk, AiComplete, Event, MediaItem, MediaPreview, ToolStatus
 from easel.spaces.errors import EaselError
 from easel.spaces.records import Workspace
 from easel.spaces.space import Space
-
-
-def partial_images(data: bytes, count: int) -> list[bytes]:
-    """`count` coarse-to-fine renderings of a finished image (Easel's engines paint in one step)."""
-    out = []
-    with Image.open(io.BytesIO(data)) as opened:
-        img = opened.convert("RGBA")
-        for k in range(count):
-            factor = 2 ** (count - k + 2)  # 1/32, 1/16, 1/8 of the size for three partials
-            small = img.resize((max(1, img.width // factor), max(1, img.height // factor)), Image.Resampling.BOX)
-            buf = io.BytesIO()
-            small.resize(img.size, Image.Resampling.NEAREST).save(buf, format="PNG")
-            out.append(buf.getvalue())
-    return out
 
 
 def _id(prefix: str) -> str:
@@ -40,11 +23,9 @@ def _id(prefix: str) -> str:
 
 
 class OutputItems:
-    def __init__(self, space: Space, workspace: Workspace, *, partials: int, settings: Any,
-                 shell: dict[str, Any]) -> None:
+    def __init__(self, space: Space, workspace: Workspace, *, settings: Any, shell: dict[str, Any]) -> None:
         self.space = space
         self.workspace = workspace
-        self.partials = partials
         self.settings = settings  # the request's image_generation tool, or None
         self.shell = shell
         self.output: list[dict[str, Any]] = []
@@ -120,11 +101,6 @@ class OutputItems:
             events.append(self._generating(index))
         item = self.output[index]
         data = await self.space.read(await self.space.file(self.workspace, media["file_id"]))
-        if self.partials:
-            for k, partial in enumerate(await asyncio.to_thread(partial_images, data, self.partials)):
-                events.append(self._event("response.image_generation_call.partial_image", item_id=item["id"],
-                                          output_index=index, partial_image_index=k,
-                                          partial_image_b64=base64.b64encode(partial).decode()))
         meta = media.get("metadata") or {}
         item.update(status="completed", result=base64.b64encode(data).decode(),
                     revised_prompt=meta.get("revised_prompt") or meta.get("prompt"),
@@ -160,9 +136,20 @@ class OutputItems:
                 self.task_call[asyncio.current_task()] = event.call_id
                 return [self._generating(self.calls[event.call_id])]
             return self._call_ended(event)
+        if isinstance(event, MediaPreview):
+            return self._partial(event)
         if isinstance(event, MediaItem):
             return await self._image(self.task_call.get(asyncio.current_task()), event.media)
         return []
+
+    def _partial(self, preview: MediaPreview) -> list[dict[str, Any]]:
+        """An intermediate state the painter sent (the turn asked for them only when `partial_images` did)."""
+        index = self.calls.get(preview.call_id, -1)
+        if index < 0 or self.output[index]["result"] is not None or preview.data is None:
+            return []
+        return [self._event("response.image_generation_call.partial_image", item_id=self.output[index]["id"],
+                            output_index=index, partial_image_index=preview.index,
+                            partial_image_b64=preview.data.partition(",")[2])]
 
     def finish(self, done: AiComplete) -> list[dict[str, Any]]:
         """The last events; the final one, `response.completed`, carries the whole response."""

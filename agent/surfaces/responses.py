@@ -10,8 +10,8 @@ response than the latest starts a branch (a new conversation with the messages u
 Streamed, the events are OpenAI's: `response.created`, `response.in_progress`, message items with
 `response.output_text.delta`, and for each image `response.image_generation_call.in_progress`,
 `.generating`, `.partial_image` (when `partial_images` asks) and `.completed`, then `response.completed`.
-Easel's engines paint in one step, so partial images are coarse renderings of the finished image, sent just
-before it; a client that shows partials shows them, in order, coarse to fine.
+Partial images are the painter's own intermediate states, sent while it paints (the same ones as OpenAI's image
+streams and chat previews); a painter with none to show (litellm's) sends none.
 """
 
 from __future__ import annotations
@@ -274,9 +274,10 @@ async def create(request: Request) -> Response:
         setup = await turns.setup_turn(
             request, principal, workspace, history=history, attached=attached, tools=tools, tool_choice=choice,
             model=model, temperature=min(req.temperature, 1.0), max_tokens=req.max_output_tokens or 4000,
-            media=lambda f: turns.media_object(request, f, path=rt.space.lasting_path(links, f)))
+            media=lambda f: turns.media_object(request, f, path=rt.space.lasting_path(links, f)),
+            previews=tool.partial_images if tool and req.stream else 0)
     user_turns = turns_before + sum(1 for item in input_items(req) if item.get("role") == "user")
-    items = OutputItems(rt.space, workspace, partials=tool.partial_images if tool and req.stream else 0, settings=tool,
+    items = OutputItems(rt.space, workspace, settings=tool,
                         shell=_shell(req, f"resp_{history.conversation_id.removeprefix('conv-')}_{user_turns}"))
 
     async def run(emit: Any) -> list[dict[str, Any]]:

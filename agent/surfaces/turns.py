@@ -48,7 +48,7 @@ async def earlier_images(rt: Runtime, workspace: Workspace, history: conversatio
 async def setup_turn(request: Request, principal: Principal, workspace: Workspace, *, history: conversation.History,
                      attached: list[FileRecord], tools: list[Tool], tool_choice: str | dict[str, Any] | None,
                      model: str | None, temperature: float, max_tokens: int,
-                     media: Callable[[FileRecord], dict[str, Any]]) -> TurnSetup:
+                     media: Callable[[FileRecord], dict[str, Any]], previews: int = 0) -> TurnSetup:
     rt = runtime(request)
     model_settings = rt.model_settings(model)
     images = context.usable_images(attached=attached, folders=[],
@@ -58,7 +58,7 @@ async def setup_turn(request: Request, principal: Principal, workspace: Workspac
         space=rt.space, model=rt.chat_model, model_settings=model_settings, background=rt.background,
         principal=principal, workspace=workspace, tools=tools, tool_choice=tool_choice, temperature=temperature,
         max_tokens=max_tokens, max_rounds=rt.settings.max_tool_rounds, system_prompt=context.system_prompt(images),
-        history=history, media_object=media)
+        history=history, media_object=media, previews=previews)
 
 
 async def run_turn(rt: Runtime, setup: TurnSetup, emit: Callable[[Event], Awaitable[None]], *, api: str,

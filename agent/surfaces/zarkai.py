@@ -28,6 +28,7 @@ from easel.tools.base import Tool
 
 log = logging.getLogger("easel.chat")
 FOLDER_IMAGES = 50  # the most recent images of each folder in folder_ids that the model is told of
+PREVIEWS = 3  # `"previews": true`: up to this many intermediate states of each image (OpenAI's most)
 
 
 def tool_choice_for(choice: str, tools: list[Tool]) -> str | dict[str, Any] | None:
@@ -69,7 +70,8 @@ async def prepare(request: Request, principal: Principal, req: ChatRequest) -> T
         max_tokens=req.max_tokens, max_rounds=rt.settings.max_tool_rounds,
         system_prompt=context.system_prompt(images, tools=[t.name for t in tools]), history=history,
         media_object=lambda f: media_object(request, f),
-        tool_wait_s=None if req.stream else rt.settings.video_wait_s)
+        tool_wait_s=None if req.stream else rt.settings.video_wait_s,
+        previews=PREVIEWS if req.previews and req.stream else 0)
 
 
 async def _run(rt: Runtime, setup: TurnSetup, emit: Any) -> AiComplete:

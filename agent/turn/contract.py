@@ -51,6 +51,8 @@ class ChatRequest(BaseModel):
     temperature: float = Field(0.0, ge=0.0, le=1.0)
     max_tokens: int = Field(4000, ge=1, le=32_000)
     stream: bool = False
+    # Ours: `media_preview` events (the painter's intermediate states) before each `media_item`.
+    previews: bool = False
     file_ids: list[str] = Field(default_factory=list, max_length=32)
     folder_ids: list[str] = Field(default_factory=list, max_length=16)
     model: str | None = None

@@ -38,6 +38,18 @@ class MediaItem:
 
 
 @dataclass(frozen=True)
+class MediaPreview:
+    """An intermediate state of an image a tool call is making (only when the request asked for previews):
+    `data` is a `data:` URL, so it goes straight into an <img>. `index` counts from 0 within the call."""
+
+    call_id: str
+    index: int
+    data: str | None = None
+    url: str | None = None
+    type: Literal["media_preview"] = "media_preview"
+
+
+@dataclass(frozen=True)
 class Ping:
     type: Literal["ping"] = "ping"
 
@@ -59,7 +71,7 @@ class AiComplete:
     type: Literal["ai_complete"] = "ai_complete"
 
 
-Event = AiChunk | ToolStatus | MediaItem | Ping | ErrorEvent | AiComplete
+Event = AiChunk | ToolStatus | MediaPreview | MediaItem | Ping | ErrorEvent | AiComplete
 TERMINAL = (AiComplete, ErrorEvent)
 
 

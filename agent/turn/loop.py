@@ -8,6 +8,7 @@ cancels the model's stream but never an image that is being painted.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -16,11 +17,12 @@ from typing import Any, cast
 from easel.agent.brains.model import ChatModel, ModelReply, ModelSettings, TextDelta, ToolCall, Usage
 from easel.agent.turn.background import Background
 from easel.agent.turn.conversation import History
-from easel.agent.turn.events import AiChunk, AiComplete, Event, MediaItem, ToolState, ToolStatus
+from easel.agent.turn.events import AiChunk, AiComplete, Event, MediaItem, MediaPreview, ToolState, ToolStatus
 from easel.spaces import metrics, safejson
 from easel.spaces.records import FileRecord, Principal, Workspace
 from easel.spaces.space import Space
 from easel.tools.base import Tool, ToolContext, ToolOutcome
+from easel.tools.engines.base import PartialImage
 
 Emit = Callable[[Event], Awaitable[None]]
 
@@ -46,6 +48,7 @@ class TurnSetup:
     # How long a tool waits for an asynchronous job (a video) before answering with its id: None for a
     # streamed turn (it waits, sending progress), EASEL_VIDEO_WAIT_S for one answered as a whole.
     tool_wait_s: float | None = None
+    previews: int = 0  # intermediate states sent (as `media_preview`) for each image a call makes
 
 
 @dataclass
@@ -157,9 +160,14 @@ class Turn:
         async def progress(percent: int, job_id: str) -> None:
             await self.emit(ToolStatus(call.name, call.id, "generating", progress=percent, job_id=job_id))
 
+        async def on_partial(partial: PartialImage) -> None:
+            data = f"data:{partial.mime_type};base64,{base64.b64encode(partial.data).decode()}"
+            await self.emit(MediaPreview(call.id, partial.index, data=data))
+
         return ToolContext(space=self.setup.space, workspace=self.setup.workspace, principal=self.setup.principal,
                            on_generating=generating, on_file=on_file, on_progress=progress,
-                           wait_s=self.setup.tool_wait_s)
+                           wait_s=self.setup.tool_wait_s, partial_images=self.setup.previews,
+                           on_partial=on_partial if self.setup.previews else None)
 
     # -- step 4 -------------------------------------------------------------------------------------
     def _remember(self, message: dict[str, Any]) -> None:

@@ -100,7 +100,7 @@ def test_stream_sends_openais_events_in_order(easel: Running, tenant: Tenant, cl
     for p in partials:
         with Image.open(io.BytesIO(base64.b64decode(p.partial_image_b64))) as img:
             assert img.size == (256, 256)
-    assert len({p.partial_image_b64 for p in partials} | {finished.result}) == 3  # coarse, finer, final
+    assert len({p.partial_image_b64 for p in partials} | {finished.result}) == 3  # two painter states, the final
     assert base64.b64decode(finished.result or "") == stored(easel, tenant, finished.model_extra["easel"]["file_id"])
     text = "".join(e.delta for e in events if e.type == "response.output_text.delta")
     assert text == final.output_text and "lighthouse" in text.lower()
