@@ -46,7 +46,10 @@ def test_sigkill_mid_upload_leaves_a_consistent_store(tmp_path: Path) -> None:
     threads = [threading.Thread(target=_uploader, args=(server.base_url, stop, payload, done)) for _ in range(4)]
     for t in threads:
         t.start()
-    time.sleep(1.5)
+    # Kill once uploads are acknowledged and more are in flight (four uploaders never pause).
+    deadline = time.monotonic() + 120
+    while len(done) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
     server.kill()
     stop.set()
     for t in threads:

@@ -21,7 +21,8 @@ def test_neon_city_is_dark_above_with_bright_saturated_neon() -> None:
     vivid = (hsv[..., 1] > 150) & (hsv[..., 2] > 170)
     assert vivid.mean() > 0.002, "there are glowing, saturated neon pixels"
     hues = hsv[..., 0][vivid].astype(int) * 2  # degrees
-    assert ((hues > 270) & (hues < 340)).any() or ((hues > 170) & (hues < 200)).any(), "magenta or cyan neon"
+    magenta, cyan = ((hues > 270) & (hues < 340)).sum(), ((hues > 170) & (hues < 200)).sum()
+    assert magenta > 20 and cyan > 20, "both magenta and cyan neon glow in it"
 
 
 def test_sunset_sky_is_warm_and_day_sky_is_blue() -> None:
