@@ -25,7 +25,7 @@ def _policy(request: Request) -> str:
         parts = urlsplit(public)
         images += f" {parts.scheme}://{parts.netloc}"
     return ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-            f"img-src {images}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+            f"img-src {images}; media-src {images}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 
 
 async def index(request: Request) -> Response:

@@ -18,8 +18,29 @@ function el(tag, className, text) {
   return node;
 }
 
+// A video plays where it is (controls, muted, looping), its first frame shown until it loads.
+function clip(media) {
+  const figure = el("figure", "thumb clip");
+  const video = el("video");
+  video.src = media.url;
+  video.controls = true;
+  video.muted = true;
+  video.loop = true;
+  video.playsInline = true;
+  video.preload = "metadata";
+  if (media.poster_url) video.poster = media.poster_url;
+  if (media.width && media.height) {
+    video.width = media.width;
+    video.height = media.height;
+  }
+  video.setAttribute("aria-label", media.metadata?.prompt || media.name || "video");
+  figure.append(video, el("figcaption", "name", media.name));
+  return figure;
+}
+
 export function thumb(media) {
   known.set(media.file_id, media);
+  if (media.mime_type?.startsWith("video/")) return clip(media);
   const button = el("button", "thumb");
   button.type = "button";
   button.title = `Open ${media.name}`;
@@ -112,6 +133,10 @@ export class Reply {
     call.status = event.status;
     call.li.dataset.status = event.status;
     call.label.textContent = LABELS[event.status] || event.status;
+    if (event.tool === "video_gen" && event.status === "generating") call.label.textContent = "Animating";
+    if (typeof event.progress === "number" && event.status === "generating") {
+      call.label.textContent += ` ${event.progress}%`;
+    }
     if (event.status === "completed" || event.status === "failed") call.ended = performance.now();
     if (event.status === "failed" && event.error) call.what.textContent = event.error;
     this.tick();
