@@ -15,6 +15,7 @@ from easel.spaces.records import Principal
 from easel.spaces.space import Space
 from easel.tools.base import ToolRegistry
 from easel.tools.engines.base import ImageEngine
+from easel.tools.engines.video import VideoEngine
 from easel.tools.image_gen import ImageGenTool, ImageService
 from easel.tools.pricing import PriceTable
 from easel.tools.video_gen import VideoGenTool, VideoService
@@ -40,6 +41,18 @@ def make_engine(settings: Settings) -> ImageEngine:
     return LitellmImageEngine(model=settings.image_model, api_base=settings.image_api_base,
                               api_key=settings.image_api_key.get_secret_value() if settings.image_api_key else None,
                               timeout_s=settings.image_timeout_s)
+
+
+def make_video_engine(settings: Settings) -> VideoEngine:
+    if settings.video_model.startswith("builtin/"):
+        from easel.tools.engines.animator import OfflineAnimator
+
+        return OfflineAnimator()
+    from easel.tools.engines.litellm_video import LitellmVideoEngine
+
+    return LitellmVideoEngine(model=settings.video_model, api_base=settings.video_api_base,
+                              api_key=settings.video_api_key.get_secret_value() if settings.video_api_key else None,
+                              poll_s=settings.video_poll_s, timeout_s=settings.video_timeout_s)
 
 
 def _prepare_litellm() -> None:
@@ -70,7 +83,8 @@ class Runtime:
         images = ImageService(make_engine(settings), ledger=ledger, prices=prices, max_pixels=settings.max_pixels)
         background = Background()
         videos = VideoService(space=space, images=images, spawn=background.spawn, ledger=ledger, prices=prices,
-                              concurrency=settings.video_concurrency, lease_s=settings.video_lease_s)
+                              concurrency=settings.video_concurrency, lease_s=settings.video_lease_s,
+                              engine=make_video_engine(settings))
         tools = ToolRegistry([ImageGenTool(images), VideoGenTool(videos)])
         return cls(settings=settings, space=space, images=images, tools=tools,
                    chat_model=LitellmChatModel(fast_lane=settings.fast_lane), ledger=ledger, videos=videos,

@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 OFFLINE_CHAT_MODEL = "builtin/router"
 OFFLINE_IMAGE_MODEL = "builtin/painter-1"
+OFFLINE_VIDEO_MODEL = "builtin/animator-1"
 
 
 class Settings(BaseSettings):
@@ -79,6 +80,14 @@ class Settings(BaseSettings):
     shutdown_grace_s: float = Field(30.0, ge=0)
     # chuk.chat's API reports credits in euros; the ledger keeps dollars. A fixed rate an operator sets.
     eur_per_usd: float = Field(0.92, gt=0, le=100)
+    # The video engine: the offline animator, or any video model litellm reaches (openai/sora-2, azure/sora-2,
+    # gemini/veo-3.0-generate-preview, an OpenAI-compatible server's model with EASEL_VIDEO_API_BASE).
+    video_model: str = OFFLINE_VIDEO_MODEL
+    video_api_base: str | None = None
+    video_api_key: SecretStr | None = None
+    # A provider's job is polled this often, and abandoned (the job failed, with the reason) past the timeout.
+    video_poll_s: float = Field(5.0, gt=0, le=600)
+    video_timeout_s: float = Field(1800.0, gt=0)
     # Videos made at once by this process; more wait their turn, queued.
     video_concurrency: int = Field(2, ge=1, le=64)
     # A running video job's runner renews its lease; a job whose lease ran out is failed, with the reason.
@@ -92,12 +101,13 @@ class Settings(BaseSettings):
     # `/metrics` answers only `Authorization: Bearer <this>`; unset, it is not there (404).
     metrics_token: SecretStr | None = None
 
-    @field_validator("chat_model", "image_model", mode="before")
+    @field_validator("chat_model", "image_model", "video_model", mode="before")
     @classmethod
     def _empty_is_offline(cls, value: object, info: object) -> object:
         # EASEL_CHAT_MODEL= (set but empty) means "no model configured", i.e. the offline engine.
         if value in ("", None):
-            return OFFLINE_CHAT_MODEL if getattr(info, "field_name", "") == "chat_model" else OFFLINE_IMAGE_MODEL
+            return {"chat_model": OFFLINE_CHAT_MODEL, "video_model": OFFLINE_VIDEO_MODEL}.get(
+                getattr(info, "field_name", ""), OFFLINE_IMAGE_MODEL)
         return value
 
     @field_validator("allowed_models", "cors_origins", mode="before")

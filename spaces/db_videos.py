@@ -54,7 +54,9 @@ class VideoJobQueries:
         return [_job(r) for r in rows]
 
     async def move_video_job(self, job_id: str, *, from_status: Sequence[str], **changes: Any) -> bool:
-        """Apply `changes` only if the job is in one of `from_status`; True when it was."""
+        """Apply `changes` only if the job is in one of `from_status`; True when it was. `params` is a dict."""
+        if isinstance(changes.get("params"), dict):
+            changes["params"] = json.dumps(changes["params"])
         async with self._tx() as conn:
             done = await conn.execute(video_jobs.update()
                                       .where(video_jobs.c.id == job_id, video_jobs.c.status.in_(from_status))

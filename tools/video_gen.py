@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Coroutine
@@ -23,8 +24,9 @@ from easel.spaces.ledger import Ledger
 from easel.spaces.records import FileRecord, Principal, VideoJob, Workspace, now_iso
 from easel.spaces.space import Space
 from easel.tools.base import ToolContext, ToolOutcome
-from easel.tools.engines.animator import OfflineAnimator, Stopped
-from easel.tools.engines.animator import VideoJob as AnimatorJob
+from easel.tools.engines.animator import OfflineAnimator
+from easel.tools.engines.video import Stopped, VideoEngine, fit
+from easel.tools.engines.video import VideoJob as EngineJob
 from easel.tools.image_args import ArgumentError, parse_args
 from easel.tools.image_gen import ImageService
 from easel.tools.pricing import PriceTable
@@ -45,18 +47,18 @@ class VideoRequest:
     seed: int | None = None
     motion_bucket_id: int = 127
     cfg_scale: float = 1.5
-    source: FileRecord | None = None  # the still; None means paint one from the prompt first
+    source: FileRecord | None = None  # the still; None: text to video, or paint one first for the animator
 
 
 class VideoService:
     def __init__(self, *, space: Space, images: ImageService, spawn: Callable[[Coroutine[Any, Any, Any]], Any],
                  ledger: Ledger | None, prices: PriceTable, concurrency: int = 2, lease_s: float = 30.0,
-                 engine: OfflineAnimator | None = None) -> None:
+                 engine: VideoEngine | None = None) -> None:
         """`spawn` runs work that outlives the request that started it (the app's background set). A running
         job's lease is renewed twice a second; a job whose lease ran out `lease_s` ago lost its runner."""
         self.space, self.images, self.spawn, self.ledger, self.prices = space, images, spawn, ledger, prices
         self.lease_s = lease_s
-        self.engine = engine or OfflineAnimator()
+        self.engine: VideoEngine = engine or OfflineAnimator()
         self._slots = asyncio.Semaphore(max(1, concurrency))
         self._running: dict[str, Heartbeat] = {}  # jobs this process runs, for their live progress
         self._followers: dict[str, set[asyncio.Event]] = {}  # woken when a job here moves on
@@ -106,7 +108,10 @@ class VideoService:
                     api: str, requested_model: str | None = None) -> VideoJob:
         """Checked, charged for up front (402 before anything runs), recorded, then run in the background."""
         if self.ledger is not None:
-            await self.ledger.ensure_affordable(principal, self.prices.estimate(self.engine.model, 1280, 720, 1))
+            model = self.engine.model
+            if not self.prices.video_priced(model):
+                await self.ledger.ensure_priced(principal, model)
+            await self.ledger.ensure_affordable(principal, self.prices.estimate_video(model, request.seconds))
         params = {"seconds": request.seconds, "width": request.width, "height": request.height,
                   "seed": request.seed if request.seed is not None else secrets.randbelow(2**31),
                   "motion_bucket_id": request.motion_bucket_id, "cfg_scale": request.cfg_scale,
@@ -169,8 +174,9 @@ class VideoService:
                 files = await self._make(job, beat)
             except Stopped:
                 return
-            except EaselError as exc:
-                await space.move_video_job(job_id, from_status=("in_progress",), status="failed", error=exc.message)
+            except EaselError as exc:  # its code is kept beside the reason, for the APIs to answer with
+                await space.move_video_job(job_id, from_status=("in_progress",), status="failed", error=exc.message,
+                                           params={**job.params, "error_code": exc.code}, lease_until=None)
                 return
             except Exception:
                 log.exception("video job %s failed", job_id)
@@ -192,19 +198,22 @@ class VideoService:
             raise EaselError(404, "not_found", "The job's workspace is gone")
         p = job.params
         still = await self._still(job, principal, workspace)
-        result = await self.engine.animate(AnimatorJob(
-            prompt=job.prompt, still=await self.space.read(still), seconds=int(p["seconds"]),
-            width=p.get("width"), height=p.get("height"), seed=int(p["seed"]),
-            motion_bucket_id=int(p["motion_bucket_id"]), cfg_scale=float(p["cfg_scale"])), beat.progress)
-        stem = (still.name.rsplit(".", 1)[0] or "video")[:60]
-        cost = self.prices.actual(result.model, result.width, result.height, 1, 0.0)
+        result = await self.engine.animate(EngineJob(
+            prompt=job.prompt, still=await self.space.read(still) if still is not None else None,
+            seconds=int(p["seconds"]), width=p.get("width"), height=p.get("height"), seed=int(p["seed"]),
+            motion_bucket_id=int(p["motion_bucket_id"]), cfg_scale=float(p["cfg_scale"]),
+            user=p.get("on_behalf_of")), beat.progress)
+        stem = ((still.name.rsplit(".", 1)[0] if still is not None else _slug(job.prompt)) or "video")[:60]
+        # Unpriced (None): only accounts without a budget get here (ensure_priced), and their record says 0.
+        cost = self.prices.actual_video(result.model, result.seconds, result.cost_usd)
         meta: dict[str, Any] = {
             "operation": "video", "prompt": job.prompt, "model": result.model, "seed": int(p["seed"]),
             "duration_s": result.seconds, "fps": result.fps, "frames": result.frames,
-            "source_file_ids": [still.id], "notes": list(result.notes), "job_id": job.id,
-            "cost_usd": round(cost, 6)}
-        poster = await self.space.save_bytes(workspace.id, name=f"{stem}-poster.png", data=result.poster,
-                                             mime_type="image/png", width=result.width, height=result.height,
+            "source_file_ids": [still.id] if still is not None else [], "notes": list(result.notes),
+            "job_id": job.id, "cost_usd": None if cost is None else round(cost, 6)}
+        ext = {"image/jpeg": "jpg", "image/webp": "webp"}.get(result.poster_mime, "png")
+        poster = await self.space.save_bytes(workspace.id, name=f"{stem}-poster.{ext}", data=result.poster,
+                                             mime_type=result.poster_mime, width=result.width, height=result.height,
                                              metadata={**meta, "operation": "poster"})
         video = await self.space.save_bytes(workspace.id, name=f"{stem}.mp4", data=result.video,
                                             mime_type="video/mp4", width=result.width, height=result.height,
@@ -212,15 +221,19 @@ class VideoService:
         if self.ledger is not None:
             await self.ledger.record(principal, kind="generation", api=job.api, workspace_id=workspace.id,
                                      operation="video", model=result.model, size=f"{result.width}x{result.height}",
-                                     n=1, prompt=job.prompt, cost_usd=cost, file_ids=[video.id, poster.id])
+                                     n=1, prompt=job.prompt, cost_usd=cost or 0.0, file_ids=[video.id, poster.id])
         return video, poster
 
-    async def _still(self, job: VideoJob, principal: Principal, workspace: Workspace) -> FileRecord:
+    async def _still(self, job: VideoJob, principal: Principal, workspace: Workspace) -> FileRecord | None:
+        """The still to animate: the one given, else (for an engine that animates stills) one painted from the
+        prompt; None for a text-to-video engine given none."""
         if job.source_file_id is not None:
             found = await self.space.files(workspace, [job.source_file_id])
             if not found:
                 raise EaselError(404, "not_found", "The image to animate was deleted")
             return found[0]
+        if not self.engine.needs_still:
+            return None
         p = job.params
         size = f"{p['width']}x{p['height']}" if p.get("width") and p.get("height") else "1280x720"
 
@@ -235,6 +248,11 @@ class VideoService:
         created = await self.images.create(parse_args({"prompt": job.prompt, "size": size, "seed": p["seed"]}),
                                            ctx)
         return created.files[0]
+
+
+def _slug(prompt: str) -> str:
+    words = re.findall(r"[a-z0-9]+", prompt.lower())[:6]
+    return "-".join(words)
 
 
 class Heartbeat:
@@ -349,8 +367,12 @@ class VideoGenTool:
         try:
             args = parse_video_args(arguments)
             source = await self._source(args.source_file_id, ctx) if args.source_file_id else None
+            # A video model makes its own lengths and frames (Sora: 4, 8 or 12 s): the nearest ones to those asked.
+            seconds, size = fit(self.videos.engine.limits, args.seconds,
+                                (args.width, args.height) if args.width and args.height else None)
             job = await self.videos.start(ctx.principal, ctx.workspace, VideoRequest(
-                prompt=args.prompt, seconds=args.seconds, width=args.width, height=args.height, seed=args.seed,
+                prompt=args.prompt, seconds=seconds, width=size[0] if size else None,
+                height=size[1] if size else None, seed=args.seed,
                 motion_bucket_id=args.motion_bucket_id, cfg_scale=args.cfg_scale, source=source), api=ctx.api)
         except ArgumentError as exc:
             calls.labels(self.name, model, "invalid_arguments").inc()
@@ -374,7 +396,8 @@ class VideoGenTool:
             return _pending(found, ctx.workspace)
         if found.status != "completed" or found.file_id is None:
             calls.labels(self.name, model, "failed").inc()
-            return ToolOutcome.failed(found.error or f"The video was {found.status}", details=details)
+            return ToolOutcome.failed(found.error or f"The video was {found.status}", details=details,
+                                      code=found.params.get("error_code"))
         video = (await ctx.space.existing_files(ctx.workspace, [found.file_id])).get(found.file_id)
         if video is None:
             calls.labels(self.name, model, "failed").inc()
@@ -382,4 +405,5 @@ class VideoGenTool:
         await ctx.on_file(video)
         calls.labels(self.name, model, "completed").inc()
         return ToolOutcome(ok=True, content=describe_video(found, video, source), files=[video],
-                           cost_usd=float(video.metadata.get("cost_usd") or 0.0), details=details)
+                           cost_usd=float(video.metadata.get("cost_usd") or 0.0), details=details,
+                           priced=video.metadata.get("cost_usd", 0.0) is not None)

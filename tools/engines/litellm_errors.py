@@ -40,8 +40,9 @@ class Failure:
     def retryable(self) -> bool:
         return self.kind in ("rate_limited", "transient")
 
-    def to_error(self, *, provider: str, attempts: int) -> EaselError:
-        """The error to raise once this failure is final (`attempts` calls were made)."""
+    def to_error(self, *, provider: str, attempts: int, noun: str = "image") -> EaselError:
+        """The error to raise once this failure is final (`attempts` calls were made); `noun` is what was asked
+        for (image or video)."""
         status = f"HTTP {self.status}" if self.status else "no HTTP status"
         tried = f" after {attempts} attempts" if attempts > 1 else ""
         if self.kind == "refused":
@@ -51,7 +52,7 @@ class Failure:
             return EaselError(
                 429,
                 "rate_limited",
-                f"{provider} is rate limiting image requests ({status}){tried}: {self.message}",
+                f"{provider} is rate limiting {noun} requests ({status}){tried}: {self.message}",
                 headers=headers,
             )
         if self.kind == "timeout":

@@ -189,7 +189,8 @@ async def img2video_result(request: Request) -> Response:
                              "message": "Video generation is still in progress. Try again in a few seconds."},
                             status_code=202)
     if job.status != "completed" or job.file_id is None:
-        raise EaselError(422, "generation_failed", job.error or f"The video was {job.status}")
+        code = "cancelled" if job.status == "cancelled" else job.params.get("error_code") or "generation_failed"
+        raise EaselError(422, code, job.error or f"The video was {job.status}")
     video = await rt.space.account_file(principal, job.file_id)
     return JSONResponse({"video_url": rt.space.signed_path(video), "finish_reason": "SUCCESS",
                          "seed": job.params.get("seed"), "file_id": video.id})

@@ -3,9 +3,11 @@
 `download_content` work unchanged.
 
 Videos are the Space's asynchronous jobs (`tools.video_gen`); the model names OpenAI's clients send (`sora-2`,
-...) mean the configured video engine. The offline animator makes 2-8 s clips up to 1280x720 (or 720x1280):
-OpenAI's 12 s and 1792-pixel sizes are refused by name rather than quietly shortened. A cancelled job reads
-as `failed` with the code `cancelled`, the one state OpenAI's model lacks.
+...) mean the configured video engine, and the lengths and sizes taken are that engine's. The offline animator
+makes 2-8 s clips up to 1280x720 (or 720x1280): OpenAI's 12 s and 1792-pixel sizes are refused by name rather
+than quietly shortened; with `EASEL_VIDEO_MODEL=openai/sora-2` they are Sora's own. A cancelled job reads as
+`failed` with the code `cancelled`, the one state OpenAI's model lacks; a failed one carries the code of what
+failed (`generation_failed`, `rate_limited`, `upstream_error`, ...).
 """
 
 from __future__ import annotations
@@ -38,9 +40,7 @@ from easel.tools.video_gen import VideoRequest
 ERROR_PATHS = ("/v1/videos",)
 error_shape = openai_shape
 MODELS = ("sora-2", "sora-2-pro", "sora-2-2025-10-06", "sora-2-pro-2025-10-06", "sora-2-2025-12-08")
-SIZES = {"720x1280": (720, 1280), "1280x720": (1280, 720)}
-OPENAI_ONLY_SIZES = ("1024x1792", "1792x1024")
-SECONDS = ("2", "3", "4", "5", "6", "7", "8")
+OPENAI_SIZES = ("720x1280", "1280x720", "1024x1792", "1792x1024")
 FIELDS = frozenset({"prompt", "model", "seconds", "size", "input_reference", "workspace_id", "seed"})
 
 
@@ -57,7 +57,7 @@ def video_object(job: VideoJob, requested_model: str | None = None) -> dict[str,
     status = "failed" if job.status == "cancelled" else job.status
     error = None
     if job.status in ("failed", "cancelled"):
-        error = {"code": "cancelled" if job.status == "cancelled" else "generation_failed",
+        error = {"code": "cancelled" if job.status == "cancelled" else p.get("error_code") or "generation_failed",
                  "message": job.error or "The video could not be made"}
     return {
         "id": job.id, "object": "video", "created_at": _epoch(job.created_at),
@@ -75,17 +75,20 @@ def _parse(fields: dict[str, Any], rt: Any) -> tuple[VideoRequest, str | None]:
     prompt = fields.get("prompt")
     if not isinstance(prompt, str) or not prompt.strip() or len(prompt) > 4000:
         raise _bad("'prompt' must be a non-empty string of at most 4000 characters", "prompt")
+    engine = rt.videos.engine
     model = fields.get("model")
-    if model is not None and model not in (*MODELS, rt.videos.engine.model):
+    if model is not None and model not in (*MODELS, engine.model, engine.model.rsplit("/", 1)[-1]):
         raise EaselError(400, "invalid_model", f"Model {model!r} is not available here; this server makes videos "
-                         f"with {rt.videos.engine.model}. Accepted names: {', '.join(MODELS)}", param="model")
-    seconds = str(fields.get("seconds") or "4")
-    if seconds not in SECONDS:
-        raise _bad(f"This server's animator makes clips of 2 to 8 seconds; {seconds!r} was asked", "seconds")
+                         f"with {engine.model}. Accepted names: {', '.join(MODELS)}", param="model")
+    lengths = engine.limits.seconds
+    seconds = str(fields.get("seconds") or ("4" if 4 in lengths else lengths[0]))
+    if not seconds.isdigit() or int(seconds) not in lengths:
+        span = (f"{lengths[0]} to {lengths[-1]}" if lengths == tuple(range(lengths[0], lengths[-1] + 1))
+                else ", ".join(map(str, lengths)))
+        raise _bad(f"This server's video engine ({engine.model}) makes clips of {span} seconds; {seconds!r} was "
+                   "asked", "seconds")
     size = str(fields.get("size") or "720x1280")
-    if size not in SIZES:
-        why = " (larger than its 1280x720)" if size in OPENAI_ONLY_SIZES else ""
-        raise _bad(f"Size {size!r} is not available{why}; use one of: {', '.join(SIZES)}", "size")
+    width, height = _size(size, engine.limits.sizes)
     seed = fields.get("seed")
     try:
         seed = None if seed in (None, "") else int(seed)
@@ -93,8 +96,23 @@ def _parse(fields: dict[str, Any], rt: Any) -> tuple[VideoRequest, str | None]:
         raise _bad("'seed' must be an integer", "seed") from None
     if seed is not None and not 0 <= seed < 2**31:
         raise _bad("'seed' must be from 0 to 2147483647", "seed")
-    width, height = SIZES[size]
     return VideoRequest(prompt=prompt, seconds=int(seconds), width=width, height=height, seed=seed), model
+
+
+def _size(size: str, sizes: tuple[tuple[int, int], ...] | None) -> tuple[int, int]:
+    names = [f"{w}x{h}" for w, h in sizes or ()]
+    try:
+        width, height = (int(part) for part in size.split("x", 1))
+    except ValueError:
+        width = height = 0
+    if sizes is None and 64 <= width <= 4096 and 64 <= height <= 4096:
+        return width, height  # the provider refuses, in its words, what it does not make
+    if (width, height) not in (sizes or ()):
+        larger = " (larger than this engine makes)" if size in OPENAI_SIZES and sizes is not None and all(
+            width * height > w * h for w, h in sizes) else ""
+        hint = f"; use one of: {', '.join(names)}" if names else "; use WIDTHxHEIGHT"
+        raise _bad(f"Size {size[:40]!r} is not available{larger}{hint}", "size")
+    return width, height
 
 
 async def create(request: Request) -> Response:

@@ -5,6 +5,7 @@ snow, drifting clouds, shimmering water, flickering city lights. It invents noth
 still; `VideoResult.notes` says what it did and what it could not.
 """
 
-from .engine import OfflineAnimator, Stopped, VideoJob, VideoResult
+from ..video import Stopped, VideoJob, VideoResult
+from .engine import OfflineAnimator
 
 __all__ = ["OfflineAnimator", "Stopped", "VideoJob", "VideoResult"]

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -13,46 +11,15 @@ from PIL import Image
 
 from easel.spaces.errors import EaselError
 
+from ..video import Progress, Stopped, VideoJob, VideoLimits, VideoResult
 from .encode import encode_mp4
 from .frames import render
 from .plan import plan_for
 from .scene import describe
 
 MAX_W, MAX_H = 1280, 720
-Progress = Callable[[float], bool]
-
-
-class Stopped(Exception):
-    """The caller asked the work to stop (a cancelled job)."""
-
 FPS = 24
 MIN_SECONDS, MAX_SECONDS = 2, 8
-
-
-@dataclass(frozen=True)
-class VideoJob:
-    prompt: str
-    still: bytes  # the picture to animate (PNG, JPEG, WebP); a prompt alone is painted first by the caller
-    seconds: int = 4
-    width: int | None = None  # None: the still's aspect ratio within 1280x720
-    height: int | None = None
-    seed: int = 0
-    motion_bucket_id: int = 127
-    cfg_scale: float = 1.5
-    scene: tuple[str, ...] = ()  # what the painter put in the still, when Easel painted it (sky, water, ...)
-
-
-@dataclass(frozen=True)
-class VideoResult:
-    video: bytes
-    poster: bytes  # PNG of the first frame
-    width: int
-    height: int
-    fps: int
-    frames: int
-    seconds: float
-    model: str
-    notes: tuple[str, ...] = ()
 
 
 def output_size(still: tuple[int, int], width: int | None, height: int | None) -> tuple[int, int]:
@@ -71,6 +38,9 @@ def output_size(still: tuple[int, int], width: int | None, height: int | None) -
 
 class OfflineAnimator:
     model = "builtin/animator-1"
+    needs_still = True
+    limits = VideoLimits(seconds=tuple(range(MIN_SECONDS, MAX_SECONDS + 1)),
+                         sizes=((MAX_W, MAX_H), (MAX_H, MAX_W)))
 
     async def animate(self, job: VideoJob, progress: Progress | None = None) -> VideoResult:
         return await asyncio.to_thread(self.animate_sync, job, progress)
@@ -80,6 +50,8 @@ class OfflineAnimator:
         `Stopped`."""
         if not MIN_SECONDS <= job.seconds <= MAX_SECONDS:
             raise EaselError(400, "invalid_request", f"seconds must be {MIN_SECONDS} to {MAX_SECONDS}")
+        if job.still is None:
+            raise EaselError(400, "invalid_request", "The offline animator needs a still to animate")
         try:
             with Image.open(io.BytesIO(job.still)) as img:
                 rgb = np.asarray(img.convert("RGB"))
