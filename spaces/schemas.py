@@ -25,7 +25,7 @@ class NativeError(Wire):
 
 
 class WorkspaceCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=100)
 
 
 class WorkspaceObject(Wire):

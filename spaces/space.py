@@ -178,6 +178,8 @@ class Space:
 
     # -- workspaces and folders ---------------------------------------------------------------------
     async def workspace(self, principal: Principal, workspace_id: str | None) -> Workspace:
+        if workspace_id is not None and not isinstance(workspace_id, str):  # JSON bodies hand on anything
+            raise EaselError(400, "invalid_request", "workspace_id must be a string", param="workspace_id")
         wanted = workspace_id or principal.default_workspace_id
         found = self._workspaces.get(wanted)
         if found is None:

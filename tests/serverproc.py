@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -49,6 +50,8 @@ class EaselServer:
         self.key = key
         self.proc: subprocess.Popen[str] | None = None
         self.output = ""
+        self._reader: threading.Thread | None = None
+        self._drained: list[str] = []
 
     def start(self) -> EaselServer:
         return self.launch().wait_ready()
@@ -85,8 +88,26 @@ class EaselServer:
                 raise RuntimeError("the server did not finish warming up")
             time.sleep(0.1)
 
+    def drain(self) -> EaselServer:
+        """Reads the server's output as it is written, kept for `stop()`: a long run whose server logs much
+        (a fuzzer's malformed requests) never blocks the server on a full pipe."""
+        assert self.proc is not None and self.proc.stdout is not None
+        stdout, lines = self.proc.stdout, self._drained
+
+        def read() -> None:
+            for line in stdout:
+                lines.append(line)
+
+        self._reader = threading.Thread(target=read, daemon=True)
+        self._reader.start()
+        return self
+
     def _collect(self) -> None:
-        if self.proc and self.proc.stdout:
+        if self._reader is not None:
+            self._reader.join(timeout=30)  # ends at the pipe's end, once the process has exited
+            self.output += "".join(self._drained)
+            self._drained.clear()
+        elif self.proc and self.proc.stdout:
             self.output += self.proc.stdout.read() or ""
 
     def stop(self) -> str:

@@ -220,6 +220,14 @@ class Endpoint:
 
 async def _serve(scope: Scope, receive: Receive, send: Send) -> None:
     app = scope["app"]
+    if scope["method"] != "POST":
+        # Stateless: no session to resume (GET's server-to-client stream) or to end (DELETE). A GET stream would
+        # never carry a message and held its connection open until the client gave up; the MCP specification's
+        # answer for a server that offers no such stream is 405.
+        response = JSONResponse({"error": "This MCP server is stateless: send each JSON-RPC message with POST",
+                                 "code": "method_not_allowed"}, status_code=405, headers={"Allow": "POST"})
+        await response(scope, receive, send)
+        return
     key = key_from(Headers(scope=scope))
     try:
         if not key:
@@ -228,6 +236,13 @@ async def _serve(scope: Scope, receive: Receive, send: Send) -> None:
     except EaselError as exc:
         response = JSONResponse(native_shape(exc), status_code=exc.status,
                                 headers={"WWW-Authenticate": 'Bearer realm="easel"'})
+        await response(scope, receive, send)
+        return
+    if not Headers(scope=scope).get("content-type", "").lower().startswith("application/json"):
+        # The SDK's own check answers this with a plain-text 400; every MCP error here is JSON-RPC's.
+        response = JSONResponse({"jsonrpc": "2.0", "id": None, "error": {
+            "code": types.INVALID_REQUEST, "message": "Unsupported Media Type: Content-Type must be application/json"}},
+            status_code=415)
         await response(scope, receive, send)
         return
     scope.setdefault("state", {})["easel_principal"] = principal

@@ -2,9 +2,11 @@
 from the package, no CDN).
 
 Schemas come from the pydantic models of each surface (`spaces.schemas`, `surfaces.schemas`,
-`image_apis.schemas`, and `ChatRequest`, which `/v1/chat` validates with); `OPERATIONS` says, per route,
-which model is its body, its reply, and its error envelope. A route of the app that `OPERATIONS` does not
-describe still appears, with an open reply, so the document never hides an endpoint.
+`image_apis.schemas`, and the request models the routes validate with: `ChatRequest` for `/v1/chat`,
+`CompletionRequest` and `ResponsesRequest` for OpenAI's chat surfaces); `OPERATIONS` says, per route, which
+model is its body, its reply, and its error envelope. Every route is described (tests/agent/surfaces/
+test_openapi.py); one added without an entry here still appears, with an open reply, so the document never
+hides an endpoint. tests/agent/surfaces/test_openapi_fuzz.py holds the live server to this document.
 """
 
 from __future__ import annotations
@@ -21,24 +23,41 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from easel.agent.surfaces import openai_chat, responses
 from easel.agent.surfaces import schemas as chat
 from easel.agent.surfaces.image_apis import schemas as img
+from easel.agent.surfaces.image_apis.zekron import TokenConvertor
 from easel.agent.turn.contract import ChatRequest
 from easel.spaces import schemas as space
 
 UI_DIR = Path(__file__).parent / "docs_ui"
 BINARY = "binary"  # a reply of raw bytes
+HTML = "text/html"  # a page
 KEYS = [{"ApiKey": []}, {"Bearer": []}]
 # What any route that takes a key may answer besides its own errors.
 COMMON = (400, 401, 404, 413, 429)
 PAINTING = (*COMMON, 402, 415, 422, 502, 504)
 REASONS = {400: "Bad request", 401: "Missing or unknown key", 402: "The account's budget is spent",
-           404: "Not found (or not yours)", 409: "A request with this Idempotency-Key is still running (Retry-After)",
+           404: "Not found (or not yours)", 405: "Method not allowed", 406: "Not acceptable",
+           409: "Not yet: the resource is not in that state, or a request with this Idempotency-Key is still "
+                "running (Retry-After)",
            410: "Expired (or, with an Idempotency-Key, the first response was too large to keep)",
-           413: "Too large", 415: "Not an accepted image",
+           413: "Too large", 415: "Not an accepted image (or body)",
            422: "The engine refused or cannot do it, or the Idempotency-Key was used with another request",
            429: "Rate limited (Retry-After)",
-           502: "The model provider failed", 504: "The model provider did not answer in time"}
+           502: "The model provider failed", 504: "The model provider did not answer in time",
+           202: "Accepted", 206: "Partial content"}
+
+
+# One Server-Sent Event (OpenAPI 3.1 has a text/event-stream schema describe each event); its data is JSON,
+# or [DONE] where OpenAI's chat completions end.
+SSE_EVENT = {"type": "object", "required": ["data"], "properties": {
+    "event": {"type": "string"}, "data": {"type": "string"}, "id": {"type": "string"}}}
+
+IMAGE_STREAM = ("With `stream: true`: OpenAI's image stream, `event:` and `data:` lines: image_{kind}.partial_image "
+                "events (partial_image_index, b64_json) as the painter makes them, then one image_{kind}.completed "
+                "event per image (b64_json, size, quality, background, output_format, usage); a failure after the "
+                "first event ends the stream with an error event in OpenAI's shape.")
 
 
 # Every POST takes one (agent/surfaces/idempotency.py): a retry within 24 h replays the first response.
@@ -66,7 +85,7 @@ class Op:
     path: str
     tag: str
     summary: str
-    reply: type[BaseModel] | str | None  # a model, BINARY, or None for "not described"
+    reply: type[BaseModel] | str  # a model, BINARY or HTML
     error: type[BaseModel]
     body: type[BaseModel] | None = None  # JSON
     form: type[BaseModel] | None = None  # multipart
@@ -74,6 +93,9 @@ class Op:
     errors: tuple[int, ...] = COMMON
     query: tuple[Query, ...] = ()
     stream: str | None = None  # described text/event-stream alternative of the reply
+    also: tuple[tuple[int, type[BaseModel] | None], ...] = ()  # other replies, (status, model); None: no body
+    params: tuple[tuple[str, dict[str, Any]], ...] = ()  # path parameters' schemas, where not any string
+    keyed: bool = True  # takes an API key
 
 
 WS_QUERY = Query("workspace_id", {"type": "string"}, "Default: the key's default workspace")
@@ -82,6 +104,7 @@ PAGE = (WS_QUERY, Query("limit", {"type": "integer", "minimum": 1, "maximum": 10
 N = space.NativeError
 SPACE, CHAT = "Space (ZarkAI storage)", "ZarkAI chat"
 OPENAI, ZEKRON, AIART, CHUK, MKA1 = "OpenAI images", "Zekron", "AiArt", "chuk.chat", "MKA1"
+VIDEOS, COMPLETIONS, MCP, PLAYGROUND = "OpenAI videos", "OpenAI chat", "MCP", "Playground"
 
 OPERATIONS: tuple[Op, ...] = (
     Op("get", "/v1/workspaces", SPACE, "The key's workspaces, its default first", space.WorkspaceList, N),
@@ -108,10 +131,38 @@ OPERATIONS: tuple[Op, ...] = (
        N, form=space.UploadForm, errors=(*COMMON, 415)),
     Op("post", "/v1/chat", CHAT, "A chat turn: the model may paint; streamed with stream: true", chat.ChatReply,
        N, body=ChatRequest, errors=(*PAINTING, 503), stream=chat.STREAM_DESCRIPTION),
+    Op("get", "/v1/conversations", CHAT, "The workspace's conversations, most recently updated first",
+       chat.ConversationList, N, query=(WS_QUERY, Query("limit", {"type": "integer", "minimum": 1, "maximum": 100,
+                                                                 "default": 20}),
+                                         Query("cursor", {"type": "string"}, "From the previous page's pagination"))),
+    Op("get", "/v1/conversations/{conversation_id}", CHAT, "A conversation's thread, as the stream drew it",
+       chat.ConversationThread, N, query=(WS_QUERY,)),
+    Op("patch", "/v1/conversations/{conversation_id}", CHAT, "Rename a conversation", chat.ConversationSummary, N,
+       body=chat.ConversationRename, query=(WS_QUERY,)),
+    Op("delete", "/v1/conversations/{conversation_id}", CHAT, "Delete a conversation (its images stay in the "
+       "Space)", chat.ConversationDeleted, N, query=(WS_QUERY,)),
+    Op("post", "/v1/chat/completions", COMPLETIONS, "OpenAI's chat completions: a turn of Easel's brain with its "
+       "image tool; model easel, or an allowed override", chat.ChatCompletion, img.OpenAIError,
+       body=openai_chat.CompletionRequest, errors=(*PAINTING, 503), stream=chat.COMPLETION_STREAM),
+    Op("get", "/v1/models", COMPLETIONS, "The models chat completions and responses take", chat.ModelList,
+       img.OpenAIError),
+    Op("post", "/v1/responses", COMPLETIONS, "OpenAI's Responses API with its image_generation tool",
+       chat.ResponseObject, img.OpenAIError, body=responses.ResponsesRequest, errors=(*PAINTING, 503),
+       stream=chat.RESPONSE_STREAM),
+    Op("post", "/mcp", MCP, "One JSON-RPC message of the Model Context Protocol (streamable HTTP, stateless): "
+       "tools image_gen, list_files, get_file; the workspace's files as resources", chat.JsonRpcReply,
+       chat.JsonRpcReply, body=chat.JsonRpcRequest, errors=(400, 406, 415), also=((202, None), (401, N))),
+    Op("get", "/mcp", MCP, "No server-to-client stream: the server is stateless", N, N, status=405, errors=(),
+       keyed=False),
+    Op("delete", "/mcp", MCP, "No session to end: the server is stateless", N, N, status=405, errors=(),
+       keyed=False),
+    Op("get", "/", PLAYGROUND, "The playground: a chat page for a person with a key", HTML, N, errors=(), keyed=False),
     Op("post", "/v1/images/generations", OPENAI, "Create images (OpenAI; with workspace_id, ZarkAI's direct "
-       "images)", img.OpenAIImagesReply, img.OpenAIError, body=img.OpenAIGenerationRequest, errors=PAINTING),
+       "images)", img.OpenAIImagesReply, img.OpenAIError, body=img.OpenAIGenerationRequest, errors=PAINTING,
+       stream=IMAGE_STREAM.format(kind="generation")),
     Op("post", "/v1/images/edits", OPENAI, "Edit or combine images (multipart, or JSON with file ids)",
-       img.OpenAIImagesReply, img.OpenAIError, body=img.OpenAIEditJSON, form=img.OpenAIEditForm, errors=PAINTING),
+       img.OpenAIImagesReply, img.OpenAIError, body=img.OpenAIEditJSON, form=img.OpenAIEditForm, errors=PAINTING,
+       stream=IMAGE_STREAM.format(kind="edit")),
     Op("post", "/v1/images/variations", OPENAI, "Variations of one image (multipart)", img.OpenAIImagesReply,
        img.OpenAIError, form=img.OpenAIVariationForm, errors=PAINTING),
     Op("post", "/api/v1/llm/images/generations", MKA1, "Create images (MKA1's rules)", img.OpenAIImagesReply,
@@ -119,7 +170,9 @@ OPERATIONS: tuple[Op, ...] = (
     Op("post", "/v1/generate", ZEKRON, "Create or edit an image", img.ZekronGenerateReply, img.ZekronError,
        body=img.ZekronGenerateRequest, errors=PAINTING),
     Op("get", "/v1/images/{token}", ZEKRON, "A generation's image by its token (24 h)", BINARY, img.ZekronError,
-       errors=(*COMMON, 410)),
+       errors=(*COMMON, 410), params=(("token", {"type": "string", "pattern": f"^{TokenConvertor.regex}$"}),),
+       # A path that is no token is no endpoint: the rest of /v1/images/ is OpenAI's, and answers in its shape.
+       also=((404, img.ZekronError | img.OpenAIError),)),  # type: ignore[arg-type]
     Op("get", "/v1/balance", ZEKRON, "Credits and spend", img.ZekronBalanceReply, img.ZekronError),
     Op("get", "/v1/generations", ZEKRON, "What was made, newest first", img.ZekronHistoryReply, img.ZekronError,
        query=(Query("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
@@ -131,13 +184,31 @@ OPERATIONS: tuple[Op, ...] = (
     Op("post", "/v1/ai/generate-image", CHUK, "Create an image", img.ChukGenerateReply, img.ChukError,
        body=img.ChukGenerateRequest, errors=PAINTING),
     Op("get", "/v1/user/credits", CHUK, "Credits and spend in euros", img.ChukCredits, img.ChukError),
+    Op("post", "/api/img2video", AIART, "Image to video (multipart): starts a job, its id comes back at once",
+       img.AiArtVideoStarted, img.AiArtError, form=img.AiArtImg2VideoForm, errors=(*COMMON, 402, 415)),
+    Op("get", "/api/img2video/result/{id}", AIART, "A video job: 202 while it runs, the video once done, "
+       "422 with the reason if it failed or was cancelled", img.AiArtVideoResult, img.AiArtError,
+       errors=(*COMMON, 422), also=((202, img.AiArtVideoPending),)),
+    Op("post", "/v1/videos", VIDEOS, "Start a video (JSON, or multipart with an input_reference image)",
+       img.OpenAIVideo, img.OpenAIError, body=img.OpenAIVideoCreate, form=img.OpenAIVideoForm,
+       errors=(*COMMON, 402, 415)),
+    Op("get", "/v1/videos", VIDEOS, "The account's videos, newest first", img.OpenAIVideoList, img.OpenAIError,
+       query=(Query("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
+              Query("after", {"type": "string"}, "The last id of the previous page"))),
+    Op("get", "/v1/videos/{video_id}", VIDEOS, "A video job's state and progress", img.OpenAIVideo,
+       img.OpenAIError),
+    Op("delete", "/v1/videos/{video_id}", VIDEOS, "Forget a video (a running one is cancelled first); its files "
+       "stay in the Space", img.OpenAIVideoDeleted, img.OpenAIError),
+    Op("get", "/v1/videos/{video_id}/content", VIDEOS, "The finished video (MP4) or its thumbnail; 409 until it "
+       "is completed", BINARY, img.OpenAIError, errors=(*COMMON, 409, 416),
+       query=(Query("variant", {"enum": ["video", "thumbnail"], "default": "video"}),)),
 )
 
 
 def _models() -> list[type[BaseModel]]:
     found: list[type[BaseModel]] = []
     for op in OPERATIONS:
-        for model in (op.reply, op.error, op.body, op.form):
+        for model in (op.reply, op.error, op.body, op.form, *(m for _, m in op.also if m is not None)):
             for m in getattr(model, "__args__", None) or (model,):
                 if isinstance(m, type) and issubclass(m, BaseModel) and m not in found:
                     found.append(m)
@@ -152,28 +223,36 @@ def _ref(model: Any) -> dict[str, Any]:
 
 
 def _operation(op: Op) -> dict[str, Any]:
-    params = [{"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
+    schemas = dict(op.params)
+    params = [{"name": name, "in": "path", "required": True,
+               "schema": schemas.get(name, {"type": "string", "minLength": 1})}
               for name in re.findall(r"{(\w+)}", op.path)]
     params += [{"name": q.name, "in": "query", "required": False, "schema": q.schema,
                 **({"description": q.description} if q.description else {})} for q in op.query]
-    ok: dict[str, Any] = {"description": "OK"}
+    ok: dict[str, Any] = {"description": REASONS.get(op.status, "OK")}
     errors = set(op.errors)
-    if op.method == "post":
+    if op.method == "post" and op.path != "/mcp":  # /mcp is exempt (agent/surfaces/idempotency.py)
         params.append(IDEMPOTENCY_KEY)
         ok["headers"] = REPLAYED
         errors |= set(IDEMPOTENT_ERRORS)
     if op.reply == BINARY:
         ok["content"] = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
-    elif op.reply is not None:
+    elif op.reply == HTML:
+        ok["content"] = {"text/html": {"schema": {"type": "string"}}}
+    else:
         ok["content"] = {"application/json": {"schema": _ref(op.reply)}}
         if op.stream:
-            ok["content"]["text/event-stream"] = {"schema": {"type": "string", "description": op.stream}}
+            ok["content"]["text/event-stream"] = {"schema": {**SSE_EVENT, "description": op.stream}}
     responses: dict[str, Any] = {str(op.status): ok}
-    for status in sorted(errors):
+    for status, model in op.also:
+        responses[str(status)] = {"description": REASONS.get(status, "OK")}
+        if model is not None:
+            responses[str(status)]["content"] = {"application/json": {"schema": _ref(model)}}
+    for status in sorted(errors - {s for s, _ in op.also}):
         responses[str(status)] = {"description": REASONS.get(status, "Error"),
                                   "content": {"application/json": {"schema": _ref(op.error)}}}
     out: dict[str, Any] = {"tags": [op.tag], "summary": op.summary, "operationId": _operation_id(op),
-                           "parameters": params, "responses": responses, "security": KEYS}
+                           "parameters": params, "responses": responses, "security": KEYS if op.keyed else []}
     content: dict[str, Any] = {}
     if op.body is not None:
         content["application/json"] = {"schema": _ref(op.body)}

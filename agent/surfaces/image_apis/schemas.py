@@ -186,7 +186,7 @@ class ZekronImageOut(Loose):
 
 
 class ZekronGeneration(Loose):
-    id: str
+    id: int = Field(description="The account's own sequence number of this generation, from 1")
     token: str
     type: Literal["create", "edit"]
     model: str
@@ -219,7 +219,7 @@ class ZekronBalanceReply(Loose):
 
 
 class ZekronHistoryItem(Loose):
-    id: str
+    id: int
     token: str
     prompt: str | None
     model: str | None
@@ -336,3 +336,92 @@ class ChukCredits(Loose):
     spent_eur: float
     unlimited: bool
     currency: str
+
+
+class AiArtImg2VideoForm(BaseModel):
+    image: Binary = Field(description="The still to animate: JPG, PNG or WebP, at most 10 MB")
+    prompt: str | None = Field(None, max_length=4000, description="Default: Animate this image")
+    seed: int | None = Field(None, ge=0, le=2**32 - 1, description="0: a random seed")
+    cfg_scale: float | None = Field(None, ge=0, le=10, description="Default 1.5")
+    motion_bucket_id: int | None = Field(None, ge=1, le=255, description="Default 127")
+    workspace_id: str | None = None
+
+
+class AiArtVideoStarted(Loose):
+    id: str = Field(description="Poll GET /api/img2video/result/{id}")
+    message: str
+
+
+class AiArtVideoPending(Loose):
+    status: Literal["in-progress"]
+    progress: int = Field(ge=0, le=100)
+    message: str
+
+
+class AiArtVideoResult(Loose):
+    video_url: str = Field(description="A signed path on this server: it plays with no key until it expires")
+    finish_reason: Literal["SUCCESS"]
+    seed: int | None
+    file_id: str
+
+
+# -- OpenAI videos -------------------------------------------------------------------------------------------
+VideoSeconds = Literal["2", "3", "4", "5", "6", "7", "8"]
+VideoSize = Literal["720x1280", "1280x720"]
+
+
+class OpenAIVideoCreate(Strict):
+    prompt: str = Field(min_length=1, max_length=4000)
+    model: str | None = Field(None, description="The configured video engine, or a name OpenAI's clients send "
+                              "(sora-2, sora-2-pro, ...); all mean the configured animator")
+    seconds: VideoSeconds | None = Field(None, description="Default 4; OpenAI's 12 is refused by name")
+    size: VideoSize | None = Field(None, description="Default 720x1280; OpenAI's 1792-pixel sizes are refused")
+    seed: int | None = Field(None, ge=0, le=2**31 - 1)
+    workspace_id: str | None = Field(None, description="Default: the key's default workspace")
+
+
+class OpenAIVideoForm(BaseModel):
+    """Multipart: the same fields, and an optional `input_reference` image the video starts from."""
+
+    prompt: str = Field(min_length=1, max_length=4000)
+    input_reference: Binary | None = Field(None, description="The first frame (PNG, JPEG or WebP)")
+    model: str | None = None
+    seconds: VideoSeconds | None = None
+    size: VideoSize | None = None
+    seed: int | None = Field(None, ge=0, le=2**31 - 1)
+    workspace_id: str | None = None
+
+
+class OpenAIVideoError(Loose):
+    code: str = Field(description="generation_failed, or cancelled for a job that was deleted while it ran")
+    message: str
+
+
+class OpenAIVideo(Loose):
+    id: str
+    object: Literal["video"]
+    created_at: int | None
+    completed_at: int | None
+    expires_at: int | None
+    model: str
+    progress: int = Field(ge=0, le=100)
+    prompt: str
+    remixed_from_video_id: str | None
+    seconds: str
+    size: str
+    status: Literal["queued", "in_progress", "completed", "failed"]
+    error: OpenAIVideoError | None
+
+
+class OpenAIVideoList(Loose):
+    object: Literal["list"]
+    data: list[OpenAIVideo] = Field(description="Newest first")
+    first_id: str | None
+    last_id: str | None
+    has_more: bool
+
+
+class OpenAIVideoDeleted(Loose):
+    id: str
+    object: Literal["video.deleted"]
+    deleted: bool

@@ -36,7 +36,7 @@ JSON_ROUTES = {
 
 def error_code(path: str, body: dict[str, Any]) -> str:
     """The machine-readable code, after checking that the body has exactly the shape of the path's API."""
-    if path.startswith(("/v1/images/", "/api/v1/llm/", "/v1/chat/completions", "/v1/responses")):  # OpenAI's
+    if path.startswith(("/v1/images/", "/api/v1/llm/", "/v1/chat/completions", "/v1/responses", "/v1/videos")):
         assert set(body) == {"error"} and set(body["error"]) == {"message", "type", "param", "code"}, body
         return str(body["error"]["code"])
     if path == "/v1/generate":  # Zekron
@@ -192,11 +192,12 @@ def test_a_lone_surrogate_is_invalid_json(server: Running, wire: Wire, photo: st
     assert hostile(wire, path, raw.encode()) == "invalid_json"
 
 
-@pytest.mark.parametrize("workspace_id", [["a"], {"a": 1}, 7])
-def test_a_workspace_id_that_is_not_a_string_is_invalid(server: Running, wire: Wire, workspace_id: Any,
-                                                        unchanged: None) -> None:
-    raw = json.dumps({"name": "x", "workspace_id": workspace_id}).encode()
-    assert hostile(wire, "/v1/storage/folders", raw) == "invalid_request"
+@pytest.mark.parametrize("workspace_id", [["a"], {"a": 1}, 7, [None, None]])
+@pytest.mark.parametrize(("path", "body"), [("/v1/storage/folders", {"name": "x"}), ("/v1/videos", {"prompt": "a"})])
+def test_a_workspace_id_that_is_not_a_string_is_invalid(server: Running, wire: Wire, workspace_id: Any, path: str,
+                                                        body: dict[str, Any], unchanged: None) -> None:
+    raw = json.dumps({**body, "workspace_id": workspace_id}).encode()
+    assert hostile(wire, path, raw) == "invalid_request"
 
 
 @pytest.mark.parametrize("cursor", ["czk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5OQ", "czA", "cy0x", "x" * 500])

@@ -123,6 +123,23 @@ def test_errors_are_results_the_assistant_can_read(easel: Running, tenant: Tenan
     assert (r.status_code, r.json()["code"]) == (401, "invalid_api_key")
 
 
+def test_the_stateless_server_answers_get_and_delete_with_405_at_once(easel: Running, tenant: Tenant) -> None:
+    # A GET used to open an event stream that never carried a message and held its connection until the
+    # client gave up; MCP's answer for a server with no such stream is 405.
+    for method in ("GET", "DELETE"):
+        r = httpx.request(method, easel.url + "/mcp", headers={**tenant.headers, "Accept": "text/event-stream"},
+                          timeout=60)
+        assert (r.status_code, r.headers["allow"], r.json()["code"]) == (405, "POST", "method_not_allowed")
+
+
+def test_a_body_that_is_not_json_is_a_json_rpc_error(easel: Running, tenant: Tenant) -> None:
+    for headers in ({}, {"Content-Type": "text/plain"}):
+        r = httpx.post(easel.url + "/mcp", content=b'{"jsonrpc": "2.0", "id": 1, "method": "tools/list"}',
+                       headers={**tenant.headers, "Accept": "application/json", **headers})
+        assert r.status_code == 415 and r.headers["content-type"] == "application/json"
+        assert r.json()["jsonrpc"] == "2.0" and r.json()["error"]["code"] == -32600
+
+
 def test_budgets_apply(easel: Running) -> None:
     broke = new_tenant(easel, "mcp-broke")
     run_cli(easel.server.data_dir, "accounts", "budget", broke.account_id, "0")
