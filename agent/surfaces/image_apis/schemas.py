@@ -366,16 +366,18 @@ class AiArtVideoResult(Loose):
 
 
 # -- OpenAI videos -------------------------------------------------------------------------------------------
-VideoSeconds = Literal["2", "3", "4", "5", "6", "7", "8"]
-VideoSize = Literal["720x1280", "1280x720"]
+# The configured engine's lengths and sizes (the offline animator: 2-8 s, 720x1280 or 1280x720; Sora: 4, 8 or
+# 12 s and its four sizes); what it does not make is a 400 that names what it does.
+VIDEO_SECONDS = Field(None, pattern=r"^[0-9]{1,3}$", description="Default 4 (or the engine's shortest)")
+VIDEO_SIZE = Field(None, pattern=r"^[0-9]{1,5}x[0-9]{1,5}$", description="WIDTHxHEIGHT; default 720x1280")
 
 
 class OpenAIVideoCreate(Strict):
     prompt: str = Field(min_length=1, max_length=4000)
     model: str | None = Field(None, description="The configured video engine, or a name OpenAI's clients send "
                               "(sora-2, sora-2-pro, ...); all mean the configured animator")
-    seconds: VideoSeconds | None = Field(None, description="Default 4; OpenAI's 12 is refused by name")
-    size: VideoSize | None = Field(None, description="Default 720x1280; OpenAI's 1792-pixel sizes are refused")
+    seconds: str | None = VIDEO_SECONDS
+    size: str | None = VIDEO_SIZE
     seed: int | None = Field(None, ge=0, le=2**31 - 1)
     workspace_id: str | None = Field(None, description="Default: the key's default workspace")
 
@@ -386,8 +388,8 @@ class OpenAIVideoForm(BaseModel):
     prompt: str = Field(min_length=1, max_length=4000)
     input_reference: Binary | None = Field(None, description="The first frame (PNG, JPEG or WebP)")
     model: str | None = None
-    seconds: VideoSeconds | None = None
-    size: VideoSize | None = None
+    seconds: str | None = VIDEO_SECONDS
+    size: str | None = VIDEO_SIZE
     seed: int | None = Field(None, ge=0, le=2**31 - 1)
     workspace_id: str | None = None
 
