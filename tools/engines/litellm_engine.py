@@ -112,7 +112,7 @@ class LitellmImageEngine:
     async def generate(self, job: ImageJob) -> EngineResult:
         self._check(job)
         plan = plan_call(job, self._profile, model=self.model, default_size=(1024, 1024))
-        return await self._paint(job, plan, lambda n: self._generate_once(plan, n), "image_generation")
+        return await self._paint(job, plan, self._generate_once, "image_generation")
 
     async def edit(self, job: ImageJob) -> EngineResult:
         """Edits and style transfer: both send the sources to the edits endpoint."""
@@ -129,7 +129,7 @@ class LitellmImageEngine:
         sources = await asyncio.to_thread(prepare_sources, job.sources, self._profile)
         mask = await asyncio.to_thread(prepare_mask, job.mask)
         plan = plan_call(job, self._profile, model=self.model, default_size=sources[0].size)
-        return await self._paint(job, plan, lambda n: self._edit_once(plan, n, sources, mask), "image_edit")
+        return await self._paint(job, plan, lambda p, n: self._edit_once(p, n, sources, mask), "image_edit")
 
     def _check(self, job: ImageJob) -> None:
         """Refuse, before spending a request, what this model cannot do."""
@@ -149,14 +149,17 @@ class LitellmImageEngine:
             raise _refusal(f"{self._label} does not take a mask.")
 
     async def _paint(
-        self, job: ImageJob, plan: CallPlan, call: Callable[[int], Awaitable[Any]], call_type: str
+        self, job: ImageJob, plan: CallPlan, call: Callable[[CallPlan, int], Awaitable[Any]], call_type: str
     ) -> EngineResult:
         """Ask for `job.n` images in as few calls as the model allows, concurrently; if the provider
-        paints fewer than asked (some OpenAI-compatible servers ignore `n`), ask again for the rest."""
+        paints fewer than asked (some OpenAI-compatible servers ignore `n`), ask again for the rest. With a
+        seed, each call after the first starts from the seed plus the images asked before it, so that n
+        images from one-image-a-call providers differ and the same request paints them again."""
         await asyncio.to_thread(load_litellm)  # the first import takes seconds: keep it off the loop
         per_call = self._profile.max_n_per_call
+        counts = split_batches(job.n, per_call)
         batches = await _gather_or_cancel(
-            [self._batch(job, plan, call, k, call_type) for k in split_batches(job.n, per_call)]
+            [self._batch(job, _seeded(plan, sum(counts[:i])), call, k, call_type) for i, k in enumerate(counts)]
         )
         images = [image for batch_images, _, _ in batches for image in batch_images]
         costs = [batch_cost for _, batch_cost, _ in batches]
@@ -165,7 +168,7 @@ class LitellmImageEngine:
             if len(images) >= job.n:
                 break
             more, more_cost, more_usage = await self._batch(
-                job, plan, call, min(job.n - len(images), per_call), call_type
+                job, _seeded(plan, len(images)), call, min(job.n - len(images), per_call), call_type
             )
             images.extend(more)
             costs.append(more_cost)
@@ -178,9 +181,10 @@ class LitellmImageEngine:
         )
 
     async def _batch(
-        self, job: ImageJob, plan: CallPlan, call: Callable[[int], Awaitable[Any]], n: int, call_type: str
+        self, job: ImageJob, plan: CallPlan, call: Callable[[CallPlan, int], Awaitable[Any]], n: int,
+        call_type: str,
     ) -> tuple[list[EngineImage], float | None, dict[str, int] | None]:
-        response = await self._with_retries(lambda: call(n))
+        response = await self._with_retries(lambda: call(plan, n))
         # Priced before decoding: the call is paid for even if its images then prove unreadable.
         cost = response_cost(
             response,
@@ -312,6 +316,13 @@ def _named_file(upload: Upload) -> io.BufferedReader:
     # litellm names a part after the file only for a BufferedReader; anything else goes out as
     # "image.png" whatever it holds.
     return io.BufferedReader(_NamedBytes(upload.data, upload.filename))
+
+
+def _seeded(plan: CallPlan, offset: int) -> CallPlan:
+    seed = plan.params.get("seed")
+    if not offset or not isinstance(seed, int):
+        return plan
+    return CallPlan(params={**plan.params, "seed": (seed + offset) % (2**32 - 1)}, notes=plan.notes)
 
 
 def _refusal(message: str) -> EaselError:

@@ -11,6 +11,13 @@ fake upstream in `tests/fakes/images_upstream.py`:
 - dall-e-3: generate only, n must be 1 (we make one call per image), sizes 1024x1024/1792x1024/
   1024x1792, quality standard/hd, native `style` vivid/natural, png only.
 - dall-e-2: sizes 256/512/1024 square, no quality choice, edits take exactly one png under `image`.
+- stability/ (Stability AI's v2beta stable-image endpoints, multipart): one image per request, no quality
+  choice, a native `seed`; the size goes as the nearest of its `aspect_ratio`s (litellm maps only a few
+  OpenAI sizes to one and drops any other, which would paint a square).
+- gemini/imagen-*, vertex_ai/imagen-* (`:predict`): up to 4 images a request (`sampleCount`), no quality
+  choice, no seed on the Gemini API; the size goes as the nearest of its `aspectRatio`s.
+- fal_ai/ (fal's queue-less `fal.run/<app>`): up to 4 images a request (`num_images`), a native `seed`, any
+  size (litellm sends it as fal's `image_size` preset or {width, height}), no quality choice.
 - anything else: passed through as asked, with litellm's `drop_params` (except on the OpenAI multipart
   edit route, where litellm would send the flag itself as a form field) so a provider's unsupported
   arguments are dropped rather than failing the call.
@@ -32,7 +39,7 @@ from PIL import Image, UnidentifiedImageError
 from easel.spaces.errors import invalid_request
 from easel.tools.engines.base import MIME_TYPES, Capabilities, ImageJob, Operation, SourceImage
 
-Family = Literal["gpt-image", "dall-e-3", "dall-e-2", "other"]
+Family = Literal["gpt-image", "dall-e-3", "dall-e-2", "stability", "imagen", "fal", "other"]
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +74,12 @@ class ModelProfile:
     # Source formats the edits endpoint accepts as they are; others are converted to png first.
     source_mime_types: frozenset[str] = _PNG_JPEG_WEBP
     capabilities: Capabilities | None = None  # None: derive from litellm (see `capabilities_for`)
+    seed_param: bool = False  # the provider takes a seed: sent, so a result can be painted again
+    # Aspect ratios ("W:H") the provider paints; when set, the size goes as the nearest one under
+    # `aspect_ratio_param` instead of `size`.
+    aspect_ratios: tuple[str, ...] = ()
+    aspect_ratio_param: str = ""
+    no_quality_note: bool = False  # say so when a quality is asked of a provider that has none
 
 
 _GPT_QUALITIES = {
@@ -110,12 +123,37 @@ PROFILES: dict[Family, ModelProfile] = {
             operations=frozenset({"generate", "edit", "style_transfer"}), max_sources=1, mask=True
         ),
     ),
+    "stability": ModelProfile(
+        qualities={},
+        max_n_per_call=1,
+        seed_param=True,
+        aspect_ratios=("1:1", "16:9", "21:9", "2:3", "3:2", "4:5", "5:4", "9:16", "9:21"),
+        aspect_ratio_param="aspect_ratio",
+        no_quality_note=True,
+    ),
+    "imagen": ModelProfile(
+        qualities={},
+        max_n_per_call=4,
+        aspect_ratios=("1:1", "3:4", "4:3", "9:16", "16:9"),
+        aspect_ratio_param="aspectRatio",
+        no_quality_note=True,
+        capabilities=Capabilities(operations=frozenset({"generate"}), max_sources=0, mask=False),
+    ),
+    "fal": ModelProfile(qualities={}, max_n_per_call=4, seed_param=True, no_quality_note=True),
     "other": ModelProfile(),
 }
 
 
 def model_family(model: str) -> Family:
-    """The family by the model's own name, whatever the provider prefix (`openai/`, `azure/`, ...)."""
+    """The family by the model's own name, whatever the provider prefix (`openai/`, `azure/`, ...), or by
+    the provider for those whose image APIs differ from OpenAI's (Stability, Imagen, fal)."""
+    lowered = model.lower()
+    if lowered.startswith("stability/"):
+        return "stability"
+    if lowered.startswith("fal_ai/"):
+        return "fal"
+    if lowered.startswith(("gemini/imagen", "vertex_ai/imagen")):
+        return "imagen"
     name = model.rsplit("/", 1)[-1].lower()
     if name.startswith("gpt-image"):
         return "gpt-image"
@@ -173,17 +211,28 @@ def plan_call(job: ImageJob, profile: ModelProfile, *, model: str, default_size:
         params["style"] = native_style
 
     asked = (job.width, job.height) if job.width and job.height else None
-    size = choose_size(profile, asked or default_size)
-    params["size"] = f"{size[0]}x{size[1]}"
-    if asked is not None and size != asked:
-        notes.append(
-            f"{_label(model)} paints only {_size_list(profile)}; {asked[0]}x{asked[1]} was "
-            f"asked for, so it painted {size[0]}x{size[1]}."
-        )
+    if profile.aspect_ratios:
+        ratio = choose_aspect_ratio(profile, asked or default_size)
+        params[profile.aspect_ratio_param] = ratio
+        if asked is not None and _ratio_of(ratio) != asked[0] / asked[1]:
+            notes.append(
+                f"{_label(model)} paints only the aspect ratios {', '.join(profile.aspect_ratios)}; "
+                f"{asked[0]}x{asked[1]} was asked for, so it painted {ratio}."
+            )
+    else:
+        size = choose_size(profile, asked or default_size)
+        params["size"] = f"{size[0]}x{size[1]}"
+        if asked is not None and size != asked:
+            notes.append(
+                f"{_label(model)} paints only {_size_list(profile)}; {asked[0]}x{asked[1]} was "
+                f"asked for, so it painted {size[0]}x{size[1]}."
+            )
 
     quality = _map_quality(job.quality, profile)
     if quality is not None:
         params["quality"] = quality
+    elif job.quality and profile.no_quality_note:
+        notes.append(f"{_label(model)} has no quality setting; the quality asked for was not sent.")
     if profile.response_format is not None:
         params["response_format"] = profile.response_format
     if job.user:
@@ -195,7 +244,9 @@ def plan_call(job: ImageJob, profile: ModelProfile, *, model: str, default_size:
         params["background"] = background
     if background_note:
         notes.append(background_note)
-    if job.seed is not None:
+    if job.seed is not None and profile.seed_param:
+        params["seed"] = job.seed
+    elif job.seed is not None:
         notes.append(
             f"Seeds are not passed to {_label(model)}, so this result cannot be reproduced from one."
         )
@@ -216,6 +267,18 @@ def choose_size(profile: ModelProfile, asked: tuple[int, int]) -> tuple[int, int
         return ratio_gap, 0 if covers else 1, area if covers else -area
 
     return min(profile.sizes, key=rank)
+
+
+def _ratio_of(name: str) -> float:
+    w, _, h = name.partition(":")
+    return int(w) / int(h)
+
+
+def choose_aspect_ratio(profile: ModelProfile, asked: tuple[int, int]) -> str:
+    """The provider's aspect ratio closest to the asked size's (on a log scale, so 2:1 and 1:2 are as far
+    from 1:1)."""
+    wanted = max(1, asked[0]) / max(1, asked[1])
+    return min(profile.aspect_ratios, key=lambda name: abs(math.log(_ratio_of(name) / wanted)))
 
 
 def split_batches(n: int, max_per_call: int) -> list[int]:
