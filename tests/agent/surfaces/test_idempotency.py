@@ -17,10 +17,10 @@ import sqlalchemy as sa
 
 from easel.spaces.engine import make_engine
 from easel.spaces.tables import idempotency_keys
-from tests.backends import ServicePool
-from tests.conftest import Running, Tenant, png_bytes, start_with_litellm_painter
+from tests.backends import Backend, ServicePool
+from tests.conftest import Running, Tenant, png_bytes, start_with_litellm_painter, start_with_two_tenants
 from tests.fakes.images_upstream import FakeImagesUpstream
-from tests.serverproc import parse_fields, run_cli
+from tests.serverproc import EaselServer, parse_fields, run_cli
 
 GENERATIONS = "/v1/images/generations"
 
@@ -338,3 +338,79 @@ def test_a_claim_whose_process_died_is_free_after_its_lease(paid: Running, upstr
         first.join(120)
     # The first holder lost its claim: its late answer is not saved over the one that now holds the key.
     assert post(paid, tenant, GENERATIONS, key, json=body).content == taken.content
+
+
+@pytest.mark.slow
+def test_two_processes_sharing_a_store_paint_once(tmp_path: Path, backend: Backend,
+                                                  upstream: FakeImagesUpstream) -> None:
+    """Two `easel serve` processes on one store (one SQLite file and blob folder; or PostgreSQL, S3 and Redis as
+    two nodes have them) get the same keyed request at the same moment: one paints, the other says 409 while
+    it paints, then replays it."""
+    shared = tmp_path / "shared"
+    stores = backend.env or {"EASEL_DATABASE_URL": f"sqlite:///{shared / 'easel.db'}",
+                             "EASEL_BLOB_URL": (shared / "blobs").as_uri()}
+    env = {**stores, "EASEL_RATE_LIMIT_RPM": "0", "EASEL_MAX_CONCURRENT": "0",
+           "EASEL_IMAGE_MODEL": "openai/gpt-image-1", "EASEL_IMAGE_API_BASE": upstream.base_url,
+           "EASEL_IMAGE_API_KEY": "sk-image-secret"}
+    nodes = [EaselServer(tmp_path / name, key="esk_idem_two_nodes_000000000000000", env=env) for name in "ab"]
+    for node in nodes:
+        node.launch()
+    try:
+        for node in nodes:
+            node.wait_ready(timeout=120).wait_warm(timeout=120)
+        key, body = new_key(), {"prompt": "A harbour at night", "size": "1024x1024"}
+        headers = {"x-api-key": "esk_idem_two_nodes_000000000000000", "Idempotency-Key": key}
+        painted = len(upstream.image_requests)
+        arrived, release = upstream.hold_next()
+        together, answered = threading.Barrier(2), threading.Semaphore(0)
+        results: dict[int, httpx.Response] = {}
+
+        def send(i: int) -> None:
+            together.wait(60)
+            results[i] = httpx.post(nodes[i].base_url + GENERATIONS, headers=headers, json=body, timeout=120)
+            answered.release()
+
+        threads = [threading.Thread(target=send, args=(i,)) for i in (0, 1)]
+        for t in threads:
+            t.start()
+        try:
+            assert arrived.wait(120), "neither process reached the painter"
+            assert answered.acquire(timeout=120)  # the first answer comes while the paint is still held
+            (loser, refused), = results.items()
+            assert refused.status_code == 409 and refused.json()["error"]["code"] == "idempotency_key_in_use"
+        finally:
+            release.set()
+            for t in threads:
+                t.join(120)
+        winner = results[1 - loser]
+        assert winner.status_code == 200, winner.text
+        replay = httpx.post(nodes[loser].base_url + GENERATIONS, headers=headers, json=body, timeout=120)
+        assert (replay.content, replay.headers["idempotent-replayed"]) == (winner.content, "true")
+        assert len(upstream.image_requests) == painted + 1
+        balance = httpx.get(nodes[loser].base_url + "/v1/balance", headers=headers).json()["data"]
+        assert balance["total_generations"] == 1
+        listed = httpx.get(nodes[loser].base_url + "/v1/storage/files", headers=headers).json()["files"]
+        assert [f["fileId"] for f in listed] == [winner.json()["data"][0]["file_id"]]
+    finally:
+        for node in nodes:
+            node.stop()
+
+
+def test_a_response_over_the_bound_is_not_kept_and_a_retry_is_410_not_a_second_paint(
+        tmp_path: Path, backend: Backend) -> None:
+    running = start_with_two_tenants(tmp_path, backend=backend, env={
+        "EASEL_IDEMPOTENCY_MAX_RESPONSE_MB": str(4096 / 1024 / 1024), "EASEL_IMAGE_MODEL": "fake/solid:0"})
+    try:
+        alice, key = running.alice, new_key()
+        body = {"prompt": "A wide field", "size": "1024x1024", "response_format": "b64_json"}
+        big = post(running, alice, GENERATIONS, key, json=body)
+        assert big.status_code == 200 and len(big.content) > 4096
+        again = post(running, alice, GENERATIONS, key, json=body)
+        assert again.status_code == 410, again.text
+        assert again.json()["error"]["code"] == "idempotency_response_not_kept"
+        assert file_ids(running, alice) == [big.json()["data"][0]["file_id"]]  # painted once
+        small = post(running, alice, "/v1/storage/folders", key, json={"name": "small"})  # another route: kept
+        assert small.status_code == 201 and len(small.content) < 4096
+        assert post(running, alice, "/v1/storage/folders", key, json={"name": "small"}).content == small.content
+    finally:
+        running.server.stop()
