@@ -136,7 +136,7 @@ class EaselExtras(Wire):
 
     media: list[MediaObject]
     tool_calls: list[ToolCallSummary]
-    cost_usd: float
+    cost_usd: float | None = Field(description="null when the chat model is unpriced")
 
 
 class ChatCompletion(Wire):
