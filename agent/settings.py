@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -78,6 +79,11 @@ class Settings(BaseSettings):
     redis_prefix: str = "easel"  # every Redis key starts with it, so deployments (or test runs) can share one
     slot_lease_s: float = Field(30.0, ge=1, le=3600)  # a killed process's concurrency slots free after this
     shutdown_grace_s: float = Field(30.0, ge=0)
+    # Keyless requests to the seeds' image APIs act as this workspace (wks-…); unset, they are 401s. Their limits
+    # are their own, shared by every keyless caller (0 = none). See agent/surfaces/anonymous.py.
+    anonymous_workspace: str | None = None
+    anonymous_rpm: int = Field(10, ge=0)
+    anonymous_concurrent: int = Field(2, ge=0)
     # chuk.chat's API reports credits in euros; the ledger keeps dollars. A fixed rate an operator sets.
     eur_per_usd: float = Field(0.92, gt=0, le=100)
     # The video engine: the offline animator, or any video model litellm reaches (openai/sora-2, azure/sora-2,
@@ -116,6 +122,13 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip().startswith("["):
             return [v.strip() for v in value.split(",") if v.strip()]
         return value
+
+    @field_validator("anonymous_workspace")
+    @classmethod
+    def _workspace_id(cls, value: str | None) -> str | None:
+        if value is not None and value.strip() and not re.match(r"^wks-[A-Za-z0-9_-]{1,64}$", value.strip()):
+            raise ValueError("EASEL_ANONYMOUS_WORKSPACE must be a workspace id (wks-…)")
+        return value.strip() if value and value.strip() else None
 
     @field_validator("blob_url")
     @classmethod

@@ -21,6 +21,9 @@ def key_from(headers: Headers) -> str | None:
     return None
 
 
+ANONYMOUS = ""  # what `remember` keeps as the key of a keyless request admitted as the anonymous workspace
+
+
 def remember(scope: Scope, key: str, outcome: Principal | EaselError) -> None:
     """What the key authenticated as (or why it did not), found earlier in this request (by the limits)."""
     scope.setdefault("state", {})["auth"] = (key, outcome)
@@ -28,9 +31,11 @@ def remember(scope: Scope, key: str, outcome: Principal | EaselError) -> None:
 
 async def authenticate(request: Request) -> Principal:
     key = key_from(request.headers)
-    if not key:
-        raise EaselError(401, "unauthorized", "Missing API key: send x-api-key or Authorization: Bearer")
     known = request.scope.get("state", {}).get("auth")
+    if not key and known is not None and known[0] == ANONYMOUS and isinstance(known[1], Principal):
+        key = ANONYMOUS  # admitted keyless, as the anonymous workspace (EASEL_ANONYMOUS_WORKSPACE)
+    elif not key:
+        raise EaselError(401, "unauthorized", "Missing API key: send x-api-key or Authorization: Bearer")
     if known is not None and known[0] == key:
         if isinstance(known[1], EaselError):
             raise known[1]

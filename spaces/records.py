@@ -48,6 +48,8 @@ class Principal:
     key_id: str
     default_workspace_id: str
     on_behalf_of: str | None = None
+    # Keyless callers (EASEL_ANONYMOUS_WORKSPACE) reach this one workspace and no other of its account.
+    only_workspace: str | None = None
 
 
 @dataclass(frozen=True)

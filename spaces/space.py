@@ -188,7 +188,8 @@ class Space:
                 if len(self._workspaces) >= WORKSPACE_CACHE:
                     self._workspaces.clear()  # a crude bound; refilling costs one lookup per workspace
                 self._workspaces[wanted] = found
-        if found is None or found.account_id != principal.account_id:
+        if found is None or found.account_id != principal.account_id or (
+                principal.only_workspace is not None and found.id != principal.only_workspace):
             raise not_found("Workspace not found")
         request_context.note(workspace_id=found.id)
         return found
@@ -394,7 +395,8 @@ class Space:
     async def video_job(self, principal: Principal, job_id: str) -> VideoJob:
         """The account's job; another account's is answered as one that does not exist."""
         job = await self.store.get_video_job(job_id)
-        if job is None or job.account_id != principal.account_id:
+        if job is None or job.account_id != principal.account_id or (
+                principal.only_workspace is not None and job.workspace_id != principal.only_workspace):
             raise not_found("Video not found")
         return job
 

@@ -17,6 +17,7 @@ from starlette.routing import Route
 from easel.agent.runtime import Runtime
 from easel.agent.settings import Settings
 from easel.agent.surfaces import (
+    anonymous,
     conversations,
     image_apis,
     mcp_surface,
@@ -122,6 +123,12 @@ def create_app(settings: Settings | None = None, *, prepared: bool = False) -> S
                            data_dir=settings.data_dir, lease_s=settings.slot_lease_s,
                            redis_prefix=settings.redis_prefix,
                            redis_url=settings.redis_url.get_secret_value() if settings.redis_url else None)
+    # Keyless callers' own limits (EASEL_ANONYMOUS_*), counted where the keys' are, under a bucket of their own.
+    keyless = open_limiter(settings.limits, rpm=settings.anonymous_rpm, concurrent=settings.anonymous_concurrent,
+                           data_dir=settings.data_dir, lease_s=settings.slot_lease_s,
+                           redis_prefix=settings.redis_prefix + ":anonymous",
+                           redis_url=settings.redis_url.get_secret_value() if settings.redis_url else None
+                           ) if settings.anonymous_workspace else None
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -130,6 +137,10 @@ def create_app(settings: Settings | None = None, *, prepared: bool = False) -> S
         if not prepared:
             await _bootstrap(space, settings)
         app.state.space = space
+        if settings.anonymous_workspace:
+            app.state.anonymous = await anonymous.principal_for(space, settings.anonymous_workspace)
+            anonymous.warn_if_exposed(settings.host, settings.anonymous_workspace, settings.anonymous_rpm,
+                                      settings.anonymous_concurrent)
         app.state.runtime = runtime = Runtime.build(settings, space)
         runtime.start_warming()
         watching = asyncio.get_running_loop().create_task(runtime.videos.watch())
@@ -141,6 +152,8 @@ def create_app(settings: Settings | None = None, *, prepared: bool = False) -> S
             await runtime.background.drain(settings.shutdown_grace_s)
             await runtime.aclose()
             await limiter.close()
+            if keyless is not None:
+                await keyless.close()
             await space.close()
 
     app = Starlette(
@@ -153,7 +166,7 @@ def create_app(settings: Settings | None = None, *, prepared: bool = False) -> S
         middleware=[Middleware(ObserveMiddleware, log_prompts=settings.log_prompts),  # ids on every reply
                     *filter(None, [cors_middleware(settings.cors_origins)]),  # before the limits: 429s carry CORS too
                     Middleware(LastResort),  # an unexpected error: answered once, the connection kept
-                    Middleware(RateLimitMiddleware, limiter=limiter),
+                    Middleware(RateLimitMiddleware, limiter=limiter, keyless=keyless),
                     # inside the limits: the key's account is known, and a replay counts as a request
                     Middleware(IdempotencyMiddleware,
                                max_response_bytes=int(settings.idempotency_max_response_mb * 1024 * 1024))],

@@ -7,14 +7,16 @@ leaving anything behind in the limiter. Random keys therefore cannot grow its me
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from easel.agent.surfaces import anonymous
 from easel.spaces import metrics
-from easel.spaces.auth import key_from, remember
+from easel.spaces.auth import ANONYMOUS, key_from, remember
 from easel.spaces.errors import EaselError
 from easel.spaces.limits import Limiter, headers
 from easel.spaces.web import error_response
@@ -23,9 +25,10 @@ EXEMPT = ("/healthz", "/readyz", "/metrics")  # /metrics has its own token, not 
 
 
 class RateLimitMiddleware:
-    def __init__(self, app: ASGIApp, *, limiter: Limiter) -> None:
+    def __init__(self, app: ASGIApp, *, limiter: Limiter, keyless: Limiter | None = None) -> None:
         self.app = app
         self.limiter = limiter
+        self.keyless = keyless  # set when EASEL_ANONYMOUS_WORKSPACE is: keyless callers' own limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in EXEMPT:
@@ -33,19 +36,27 @@ class RateLimitMiddleware:
             return
         request_headers = Headers(scope=scope)
         key = key_from(request_headers)
-        if key is None:  # no key: a signed link, or a 401 to come; neither is counted
-            await self.app(scope, receive, send)
-            return
-        space = scope["app"].state.space
-        try:
-            principal = await space.authenticate(key, on_behalf_of=request_headers.get("x-on-behalf-of"))
-        except EaselError as exc:
-            remember(scope, key, exc)  # the handler answers it (a signed link may not need the key at all)
-            await self.app(scope, receive, send)
-            return
-        remember(scope, key, principal)
-        bucket = hashlib.sha256(key.encode()).hexdigest()[:32]
-        verdict = await self.limiter.acquire(bucket)
+        limiter = self.limiter
+        if key is None:
+            state = scope["app"].state
+            known = getattr(state, "anonymous", None)
+            if self.keyless is None or known is None or not anonymous.covers(scope["method"], scope["path"]):
+                await self.app(scope, receive, send)  # a signed link, or a 401 to come; neither is counted
+                return
+            principal = dataclasses.replace(known, on_behalf_of=request_headers.get("x-on-behalf-of"))
+            remember(scope, ANONYMOUS, principal)
+            limiter, bucket = self.keyless, anonymous.BUCKET
+        else:
+            space = scope["app"].state.space
+            try:
+                principal = await space.authenticate(key, on_behalf_of=request_headers.get("x-on-behalf-of"))
+            except EaselError as exc:
+                remember(scope, key, exc)  # the handler answers it (a signed link may not need the key at all)
+                await self.app(scope, receive, send)
+                return
+            remember(scope, key, principal)
+            bucket = hashlib.sha256(key.encode()).hexdigest()[:32]
+        verdict = await limiter.acquire(bucket)
         extra = [(k.encode(), v.encode()) for k, v in headers(verdict).items()]
         if not verdict.allowed:
             metrics.LIMIT_REJECTIONS.labels(verdict.kind).inc()
@@ -62,4 +73,4 @@ class RateLimitMiddleware:
         try:
             await self.app(scope, receive, send_with_headers)
         finally:
-            await self.limiter.release(bucket, verdict.slot)
+            await limiter.release(bucket, verdict.slot)

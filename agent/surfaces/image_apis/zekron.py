@@ -123,7 +123,7 @@ def _kind(operation: str | None) -> str:
 
 async def _usage(request: Request, principal: Principal, token: str) -> UsageRecord:
     record = await runtime(request).ledger.generation(principal, token)
-    if record is None:
+    if record is None or (principal.only_workspace is not None and record.workspace_id != principal.only_workspace):
         raise EaselError(404, "not_found", "Image not found")
     return record
 
