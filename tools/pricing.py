@@ -1,7 +1,7 @@
 """What an image, a clip or a chat model's tokens cost: the configured price table (EASEL_PRICES: per image or
 per megapixel, as seed 003 prices, per second of video, and per million input/output tokens for chat models),
-else what litellm's price map knows. The offline engines cost nothing. A model neither knows is unpriced: its usage says so (never
-free), and accounts with a budget cannot use it."""
+else what litellm's price map knows. The offline engines cost nothing. A model neither knows is unpriced: its
+usage says so (never free), and accounts with a budget cannot use it."""
 
 from __future__ import annotations
 

@@ -367,9 +367,12 @@ class VideoGenTool:
         try:
             args = parse_video_args(arguments)
             source = await self._source(args.source_file_id, ctx) if args.source_file_id else None
-            # A video model makes its own lengths and frames (Sora: 4, 8 or 12 s): the nearest ones to those asked.
-            seconds, size = fit(self.videos.engine.limits, args.seconds,
-                                (args.width, args.height) if args.width and args.height else None)
+            size = (args.width, args.height) if args.width and args.height else None
+            seconds = args.seconds
+            if not self.videos.engine.needs_still:
+                # A video model makes its own lengths and frames (Sora: 4, 8 or 12 s; four sizes): the nearest
+                # ones to those asked. The animator makes any frame within 1280x720, as the arguments allow.
+                seconds, size = fit(self.videos.engine.limits, seconds, size)
             job = await self.videos.start(ctx.principal, ctx.workspace, VideoRequest(
                 prompt=args.prompt, seconds=seconds, width=size[0] if size else None,
                 height=size[1] if size else None, seed=args.seed,

@@ -8,7 +8,6 @@ never touch the Space: saving, the job's row and the history are `tools/video_ge
 from __future__ import annotations
 
 import io
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -63,11 +62,12 @@ class VideoLimits:
 
 def fit(limits: VideoLimits, seconds: int, size: tuple[int, int] | None) -> tuple[int, tuple[int, int] | None]:
     """The nearest length and frame an engine makes to those asked (for a chat model's loose request: the APIs
-    refuse what the engine cannot make instead): the closest length, and the size of the closest shape."""
+    refuse what the engine cannot make instead): the closest length, and the first size (the engine's usual
+    one, not its largest) of the same orientation."""
     seconds = min(limits.seconds, key=lambda s: (abs(s - seconds), s))
     if size is not None and limits.sizes and size not in limits.sizes:
-        ratio = size[0] / size[1]
-        size = min(limits.sizes, key=lambda s: abs(math.log(s[0] / s[1] / ratio)))
+        landscape = size[0] >= size[1]
+        size = next((s for s in limits.sizes if (s[0] >= s[1]) == landscape), limits.sizes[0])
     return seconds, size
 
 

@@ -15,8 +15,8 @@ import pytest
 from PIL import Image
 
 from easel.spaces.errors import EaselError
-from easel.tools.engines.litellm_video import LitellmVideoEngine
-from easel.tools.engines.video import Stopped, VideoJob
+from easel.tools.engines.litellm_video import ANY, SORA, LitellmVideoEngine
+from easel.tools.engines.video import Stopped, VideoJob, fit
 from tests.fakes.videos_upstream import FPS, FakeVideosUpstream
 
 API_KEY = "sk-video-0123456789abcdef"
@@ -144,3 +144,11 @@ def test_without_a_thumbnail_the_poster_is_the_first_frame() -> None:
     assert result.poster_mime == "image/png" and poster.format == "PNG" and poster.size == (1280, 720)
     assert abs(int(poster.getpixel((640, 360))[0]) - int(first[360, 640, 0])) < 8
     assert any("first frame" in n for n in result.notes)
+
+
+def test_a_chat_models_loose_request_fits_the_lengths_and_frames_a_model_makes() -> None:
+    assert fit(SORA, 5, (960, 720)) == (4, (1280, 720))  # the nearest length; the closest shape
+    assert fit(SORA, 7, (720, 960)) == (8, (720, 1280))
+    assert fit(SORA, 12, (1792, 1024)) == (12, (1792, 1024))
+    assert fit(SORA, 2, None) == (4, None)
+    assert fit(ANY, 5, (960, 720)) == (5, (960, 720))  # a model of unknown limits gets what was asked
