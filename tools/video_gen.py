@@ -25,6 +25,7 @@ from easel.spaces.records import FileRecord, Principal, VideoJob, Workspace, now
 from easel.spaces.space import Space
 from easel.tools.base import ToolContext, ToolOutcome
 from easel.tools.engines.animator import OfflineAnimator
+from easel.tools.engines.animator.plan import scene_prompt
 from easel.tools.engines.video import Stopped, VideoEngine, fit
 from easel.tools.engines.video import VideoJob as EngineJob
 from easel.tools.image_args import ArgumentError, parse_args
@@ -245,8 +246,9 @@ class VideoService:
 
         ctx = ToolContext(space=self.space, workspace=workspace, principal=principal, on_generating=nothing,
                           on_file=kept, api=job.api)
-        created = await self.images.create(parse_args({"prompt": job.prompt, "size": size, "seed": p["seed"]}),
-                                           ctx)
+        # The still shows the scene; "slow pan" or "static camera" say how to film it, so they are not painted.
+        created = await self.images.create(parse_args({"prompt": scene_prompt(job.prompt), "size": size,
+                                                       "seed": p["seed"]}), ctx)
         return created.files[0]
 
 

@@ -96,7 +96,8 @@ def _known_word(word: str) -> bool:
                     "hey", "hi", "hello", "how", "what", "who", "why", "when", "where", "which", "now", "one",
                     "another", "again", "same", "try", "more", "give", "show", "let's", "its", "it's", "this",
                     "that", "these", "for", "with", "kindly", "thanks", "thank", "great", "nice", "cool", "okay",
-                    "into", "there", "then", "also", "just", "tell", "plant", "paint", "print", "dance"}
+                    "into", "there", "then", "also", "just", "tell", "plant", "paint", "print", "dance",
+                    "pan", "tilt", "zoom", "dolly", "orbit"}  # a camera's moves, not a misspelt "paint"
 
 
 def without_politeness(text: str) -> str:

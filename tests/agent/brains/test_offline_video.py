@@ -39,6 +39,7 @@ def video(text: str, images: tuple[ListedImage, ...] = ()) -> dict[str, Any]:
     ("make a short clip of the sunset", (PHOTO, SUNSET), "sunset.png"),
     ("animate it with falling snow", (MADE,), "lighthouse.png"),
     ("animate", (PHOTO,), "photo.png"),
+    ("Animate this photo, pan left, 4 seconds", (PHOTO,), "photo.png"),
 ])
 def test_animating_an_image_takes_the_one_pointed_at(text: str, images: tuple[ListedImage, ...],
                                                      source: str) -> None:
@@ -157,3 +158,8 @@ def test_a_video_still_being_made_is_answered_with_its_job_and_where_it_will_be(
 def test_a_failed_video_says_why() -> None:
     said = _closing({"status": "failed", "error": "Not enough credits: $0.0000 left"})
     assert said.startswith("I couldn't make the video: Not enough credits")
+
+
+def test_camera_words_reach_the_animator_as_said() -> None:
+    assert video("Animate this photo, pan left, 4 seconds", (PHOTO,))["prompt"] == "Animate this photo, pan left"
+    assert video("make a video of waves, pan right, 3 seconds")["prompt"] == "waves, pan right"

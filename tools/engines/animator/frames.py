@@ -75,9 +75,12 @@ class World:
         if lights is not None:
             ys, xs = np.nonzero(lights > 0.02)
             phase = rng.random((max(2, h // 24), max(2, w // 24))).astype(np.float32) * (2 * np.pi)
+            # Spread smoothly over the picture: a phase per 24-pixel block made a large bright area flicker
+            # as a checkerboard; now neighbouring pixels flicker nearly together and far ones apart.
+            phase = cv2.resize(phase, (w, h), interpolation=cv2.INTER_LINEAR)
             self.light_at = (ys, xs)
             self.light_index = ys.astype(np.intp) * w + xs  # into the frame seen as (h*w, 3) pixels
-            self.light_phase = phase[ys * phase.shape[0] // h, xs * phase.shape[1] // w]
+            self.light_phase = phase[ys, xs]
             self.light_depth = lights[ys, xs] * (0.35 * a + 0.1)
 
     def at(self, u: float, seconds: float) -> np.ndarray:
@@ -152,16 +155,77 @@ class Weather:
         return cv2.add(frame, cv2.cvtColor(layer, cv2.COLOR_GRAY2RGB))
 
 
+# How far each of the painter's layers moves with the camera, beyond the camera's own move: the sky lags
+# behind it, far land moves with it, water moves more the nearer it is, near land the most.
+DEPTH = {0: -0.4, 1: 0.0, 3: 1.0}  # SKY, FAR_LAND, NEAR_LAND (scene.py); WATER is graded by row
+WATER_LABEL = 2
+PARALLAX_GAIN = 1.0
+
+
+def depth_map(layers: np.ndarray) -> FArray:
+    """Per pixel, how much further than the camera it moves, softened across the layers' edges."""
+    h, w = layers.shape
+    depth = np.zeros((h, w), np.float32)
+    for label, weight in DEPTH.items():
+        depth[layers == label] = weight
+    water = layers == WATER_LABEL
+    if water.any():
+        rows = np.nonzero(water.any(axis=1))[0]
+        top = int(rows[0])
+        grade = 0.3 + 0.7 * (np.arange(h, dtype=np.float32) - top) / max(h - top, 1)
+        depth = np.where(water, np.clip(grade, 0.3, 1.0)[:, None], depth).astype(np.float32)
+    return cv2.GaussianBlur(depth, (0, 0), max(2.0, w / 160))
+
+
+class Parallax:
+    """The camera as one remap per frame: each output pixel is fetched from the still where the camera puts it,
+    moved further by its layer's depth (pans move near land further sideways; zooms enlarge it faster)."""
+
+    def __init__(self, plan: Plan, depth: FArray, size: tuple[int, int]) -> None:
+        self.plan, self.depth = plan, depth
+        ow, oh = size
+        self.xs, self.ys = np.meshgrid(np.arange(ow, dtype=np.float32), np.arange(oh, dtype=np.float32))
+        self.size = size
+
+    def frame(self, moved: np.ndarray, u: float) -> np.ndarray:
+        plan = self.plan
+        src = (moved.shape[1], moved.shape[0])
+        m = camera_matrix(plan, u, src, self.size)
+        k, tx, ty = float(m[0, 0]), float(m[0, 2]), float(m[1, 2])
+        sx, sy = (self.xs - tx) / k, (self.ys - ty) / k
+        d = cv2.remap(self.depth, sx, sy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE) * PARALLAX_GAIN
+        e, t = _ease(u), plan.travel
+        ow, oh = self.size
+        if plan.camera in ("pan_left", "pan_right", "pan_up", "pan_down"):
+            sign = 1.0 if plan.camera in ("pan_right", "pan_down") else -1.0
+            shift = (0.5 - e) * sign * t / k  # the camera's own move at u, in the still's pixels per output width
+            if plan.camera in ("pan_left", "pan_right"):
+                sx = sx - d * shift * ow
+            else:
+                sy = sy - d * shift * oh
+        else:
+            grow = t * (e if plan.camera == "zoom_in" else 1.0 - e)
+            cx, cy = src[0] / 2, src[1] / 2
+            scale = 1.0 + d * grow
+            sx, sy = cx + (sx - cx) / scale, cy + (sy - cy) / scale
+        return cv2.remap(moved, sx, sy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+
+
 def render(still: np.ndarray, plan: Plan, masks: dict[str, FArray | None], *, size: tuple[int, int],
-           frames: int, fps: int, seed: int) -> Iterator[np.ndarray]:
+           frames: int, fps: int, seed: int, depth: FArray | None = None) -> Iterator[np.ndarray]:
+    """`depth` (at the still's size, from `depth_map`) turns on parallax when the plan asks for it."""
     rng = np.random.default_rng(seed)
     world = World(still, plan, masks, rng)
     weather = Weather(plan.weather, size, plan.amount, rng) if plan.weather else None
+    parallax = Parallax(plan, depth, size) if plan.parallax and depth is not None else None
     seconds = frames / fps
     src = (still.shape[1], still.shape[0])
     for i in range(frames):
         u = i / max(frames - 1, 1)
         moved = world.at(u, seconds)
-        frame = cv2.warpAffine(moved, camera_matrix(plan, u, src, size), size, flags=cv2.INTER_LINEAR,
-                               borderMode=cv2.BORDER_REFLECT)
+        if parallax is not None:
+            frame = parallax.frame(moved, u)
+        else:
+            frame = cv2.warpAffine(moved, camera_matrix(plan, u, src, size), size, flags=cv2.INTER_LINEAR,
+                                   borderMode=cv2.BORDER_REFLECT)
         yield weather.step(frame, i) if weather else frame

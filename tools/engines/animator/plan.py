@@ -26,6 +26,7 @@ class Plan:
     shimmer: bool
     lights: bool
     notes: tuple[str, ...] = ()
+    parallax: bool = False  # the still's depth layers (Easel-painted) move apart as the camera moves
 
 
 _CAMERA_WORDS = [
@@ -39,15 +40,38 @@ _CAMERA_WORDS = [
 ]
 
 
+_CAMERA_PHRASE = re.compile(
+    r"(?:\b(?:with|and|then)\s+)?(?:\b(?:a|the)\s+)?(?:\b(?:very\s+)?(?:slow|slowly|gentle|gently|smooth|smoothly|"
+    r"fast|quick|steady|subtle|static|still|locked[- ]off)\s+)*"
+    r"(?:\bzoom(?:s|ing)?|\bpull(?:s|ing)?\s*(?:back|out)|\bpush(?:es|ing)?\s*in|\bdolly|\bpan(?:s|ning)?\b|"
+    r"\btilt(?:s|ing)?|\b(?:static|still|locked[- ]off|no)\s+camera)"
+    r"(?:\s+(?:camera|shot|move|movement|motion|in|out|left|right|up|down|to\s+the\s+(?:left|right)))*\b",
+    re.I,
+)
+
+
+def scene_prompt(prompt: str) -> str:
+    """What to paint for a video asked in words: the prompt without its camera directions ("slow pan", "static
+    camera", "zoom in"), which say how to film the scene, not what is in it."""
+    text = _CAMERA_PHRASE.sub(" ", prompt)
+    text = re.sub(r"\s+([,.;!?])", r"\1", re.sub(r"\s{2,}", " ", text))
+    text = re.sub(r"(?:[,;]\s*){2,}", ", ", text).strip(" ,;.-")
+    return text or prompt
+
+
 def plan_for(prompt: str, *, motion_bucket_id: int, cfg_scale: float, seed: int,
              scene: dict[str, bool]) -> Plan:
     """`scene` holds what the still is known to contain (`sky`, `water`, `city_lights`), from the painter's
-    provenance or a look at the pixels."""
+    provenance or a look at the pixels, and `layers` whether its depth layers are known (parallax)."""
     text = prompt.lower()
     rng = np.random.default_rng(seed)
     camera = next((move for pattern, move in _CAMERA_WORDS if re.search(pattern, text)), None)
+    layered = bool(scene.get("layers"))
     if camera is None:
-        camera = str(rng.choice(["zoom_in", "zoom_in", "pan_right", "pan_left", "zoom_out"]))
+        # With layers, a sideways move shows the depth best.
+        moves = ["pan_right", "pan_left", "zoom_in"] if layered else ["zoom_in", "zoom_in", "pan_right", "pan_left",
+                                                                       "zoom_out"]
+        camera = str(rng.choice(moves))
     amount = float(np.clip(motion_bucket_id, 1, 255)) / 255.0
     travel = 0.01 + 0.19 * (1.0 - float(np.clip(cfg_scale, 0.0, 10.0)) / 10.0) * (0.4 + 0.6 * amount)
     weather = "snow" if re.search(r"\bsnow|\bblizzard|\bwinter", text) else (
@@ -62,4 +86,4 @@ def plan_for(prompt: str, *, motion_bucket_id: int, cfg_scale: float, seed: int,
     return Plan(camera=camera, travel=travel, amount=amount, weather=weather,
                 clouds=bool(scene.get("sky")) or bool(re.search(r"\bcloud", text)),
                 shimmer=bool(scene.get("water")), lights=bool(scene.get("city_lights")),
-                notes=tuple(notes))
+                notes=tuple(notes), parallax=layered and camera != "still")

@@ -99,10 +99,28 @@ def _cutout(cast: Cast, w: int, h: int, transparent: bool, sticker: bool, stages
     return Painted(pixels, description, note=" ".join(notes) or None, metadata=metadata)
 
 
-def _scene(prompt: str, negative: str | None, w: int, h: int, seed: int, stages: Stages) -> Painted:
+def scene_layers(prompt: str, negative: str | None, w: int, h: int, seed: int,
+                 style: str | None = None) -> tuple[np.ndarray, np.ndarray, frozenset[str]] | None:
+    """The opaque picture `generate` paints for these arguments, its depth layers (a uint8 label per pixel:
+    scene.SKY, FAR_LAND, WATER, NEAR_LAND) and the landscape's subjects (mountains, water, city, ...); None for
+    what is not a landscape (logos, icons, diagrams, stickers)."""
+    if classify(prompt) != "scene" or STICKER.search(prompt):
+        return None
+    layers = np.zeros((h, w), np.uint8)
+    painted = _scene(prompt, negative, w, h, seed, Stages(0), layers)
+    px = painted.pixels
+    if style is not None:
+        rgb = apply_style(np.ascontiguousarray(px[..., :3]), style, 1.0, np.random.default_rng(seed))
+        px = rgb if rgb.shape[:2] == px.shape[:2] else cv2.resize(rgb, (w, h), interpolation=cv2.INTER_AREA)
+    subjects = stage_for(parse_scene(prompt, negative), read_cast(prompt, negative)).subjects
+    return np.ascontiguousarray(px[..., :3]), layers, frozenset(subjects)
+
+
+def _scene(prompt: str, negative: str | None, w: int, h: int, seed: int, stages: Stages,
+           layers: np.ndarray | None = None) -> Painted:
     cast = read_cast(prompt, negative)
     spec = stage_for(parse_scene(prompt, negative), cast)
-    pixels, placed = paint_cast(spec, cast, w, h, np.random.default_rng(seed), stages)
+    pixels, placed = paint_cast(spec, cast, w, h, np.random.default_rng(seed), stages, layers)
     drawn = cast.drawn_names
     notes = []
     if spec.inferred:

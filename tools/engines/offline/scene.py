@@ -35,12 +35,36 @@ def paint_scene(spec: SceneSpec, w: int, h: int, rng: np.random.Generator) -> np
     return paint_cast(spec, Cast(), w, h, rng)[0]
 
 
+# The painter's depth layers, as `layers` labels them (the animator moves them apart: parallax).
+SKY, FAR_LAND, WATER, NEAR_LAND = 0, 1, 2, 3
+
+
+class _Layers:
+    """Labels each pixel with the layer that last painted it, by comparing the canvas before and after."""
+
+    def __init__(self, out: np.ndarray | None, canvas: np.ndarray) -> None:
+        self.out, self.canvas = out, canvas
+        self.before = canvas.copy() if out is not None else None
+        if out is not None:
+            out[:] = SKY
+
+    def painted(self, label: int) -> None:
+        if self.out is None or self.before is None:
+            return
+        changed = np.abs(self.canvas - self.before).max(axis=2) > 1e-3
+        self.out[changed] = label
+        self.before[:] = self.canvas
+
+
 def paint_cast(
-    spec: SceneSpec, cast: Cast, w: int, h: int, rng: np.random.Generator, stages: Stages | None = None
+    spec: SceneSpec, cast: Cast, w: int, h: int, rng: np.random.Generator, stages: Stages | None = None,
+    layers: np.ndarray | None = None,
 ) -> tuple[np.ndarray, list[Placed]]:
     """Render the scene with the cast's subjects standing in it (before the weather falls on them).
     Returns the pixels and where each subject went. `stages` sees the sky, the far layers (when there are
-    any), the ground and the cast (when there is one): the work as it stands, before weather and glow."""
+    any), the ground and the cast (when there is one): the work as it stands, before weather and glow.
+    `layers`, a uint8 (h, w) array, is filled with the layer of each pixel (SKY, FAR_LAND, WATER, NEAR_LAND;
+    subjects count as near), at a few copies' cost."""
     canvas = np.zeros((h, w, 3), np.float32)
     emission = np.zeros((h, w, 3), np.float32)
     subjects = spec.subjects
@@ -63,6 +87,7 @@ def paint_cast(
     if spec.cloudiness > 0.05:
         paint_clouds(canvas, horizon, rng, spec.cloudiness, sky, spec.time)
     stages(state)
+    labels = _Layers(layers, canvas)  # everything so far is sky
     mountain_c, meadow_c, forest_c, sand_c, water_c, wall_c = _palette(spec)
     haze = sky.horizon_color
     light_x = sky.light[0] if sky.light else w * 0.5
@@ -101,8 +126,10 @@ def paint_cast(
         )
     if far_layers:
         stages(state)
+    labels.painted(FAR_LAND)
     if mirror:
         reflect(canvas, emission, horizon, rng, water_c, light_x if sky.light else None, wet_street)
+        labels.painted(WATER)
         if "beach" in subjects:
             shore(canvas, rng, haze, sand_c)
     else:
@@ -113,6 +140,7 @@ def paint_cast(
         stage = _stage(spec, h, horizon, mirror, sky, haze)
         placed = place_cast(canvas, cast, stage, np.random.default_rng(rng.integers(2**31)))
         stages(state)
+    labels.painted(NEAR_LAND)
     _weather(canvas, rng, spec, horizon, haze)
     strength = 1.7 if spec.neon else (1.1 if sky.is_night else 0.6)
     bloom(canvas, emission, (3 * scale, 10 * scale, 32 * scale), strength)
