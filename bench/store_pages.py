@@ -58,12 +58,12 @@ async def seed_rows(url: str, workspace_id: str, count: int) -> float:
     return time.perf_counter() - started
 
 
-async def _ready(easel: Easel, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
+async def _ready(easel: Easel, within_s: float = 180) -> None:
+    deadline = time.monotonic() + within_s
     async with httpx.AsyncClient() as client:
         while (await client.get(f"http://127.0.0.1:{easel.port}/readyz")).status_code != 200:
             if time.monotonic() > deadline:
-                raise RuntimeError(f"{easel.name} was not ready within {timeout:.0f} s")
+                raise RuntimeError(f"{easel.name} was not ready within {within_s:.0f} s")
             await asyncio.sleep(0.2)
 
 

@@ -17,7 +17,8 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import NoScriptError, ResponseError, TimeoutError as RedisTimeoutError
+from redis.exceptions import NoScriptError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 TIMEOUT_S = 5.0
 
