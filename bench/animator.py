@@ -1,6 +1,6 @@
 """Benchmark of the offline animator: 4 s clips at 1280x720, 24 fps, from painted stills.
 
-    python bench/animator.py [--reps 3] [--seconds 4]
+    python bench/animator.py [--reps 3] [--seconds 4]     # alone; `make bench` runs it as its section "animator"
 
 Each job runs in a fresh process so its peak memory is its own: the row shows the median and fastest
 wall-clock time, the median CPU time (all threads), and the peak RSS the job added to the process. The load
@@ -59,32 +59,41 @@ def run_one(still: str, motion: str, seconds: int, baseline: bool) -> dict[str, 
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--seconds", type=int, default=4)
-    args = ap.parse_args()
+def measure(reps: int = 3, seconds: int = 4, *, echo: bool = False) -> dict[str, object]:
+    """Every clip `reps` times beside its baseline; the rows and the machine's load around them."""
     # Wall-clock time on a shared machine is mostly the other processes' load: it is written beside the
     # figures, with the CPU time (all threads) that does not depend on it.
     load_before = os.getloadavg()
-    print(f"load average {load_before[0]:.1f} on {os.cpu_count()} cores")
-    print(f"{'clip':24} {'median s':>9} {'best s':>7} {'cpu s':>6} {'x encode':>9} {'peak MB':>8}")
+    if echo:
+        print(f"load average {load_before[0]:.1f} on {os.cpu_count()} cores")
+        print(f"{'clip':24} {'median s':>9} {'best s':>7} {'cpu s':>6} {'x encode':>9} {'peak MB':>8}")
     rows: dict[str, object] = {}
     for name, (still, motion) in CLIPS.items():
-        runs = [run_one(still, motion, args.seconds, False) for _ in range(args.reps)]
-        base = [run_one(still, motion, args.seconds, True) for _ in range(args.reps)]
+        runs = [run_one(still, motion, seconds, False) for _ in range(reps)]
+        base = [run_one(still, motion, seconds, True) for _ in range(reps)]
         med = statistics.median(r["wall_s"] for r in runs)
         ratio = med / statistics.median(b["wall_s"] for b in base)
         row = {"median_s": med, "best_s": min(r["wall_s"] for r in runs),
                "cpu_s": statistics.median(r["cpu_s"] for r in runs), "x_encode": ratio,
                "peak_added_mb": max(r["peak_added_mb"] for r in runs)}
         rows[name] = row
-        print(f"{name:24} {row['median_s']:9.2f} {row['best_s']:7.2f} {row['cpu_s']:6.2f} {ratio:9.2f} "
-              f"{row['peak_added_mb']:8.0f}")
+        if echo:
+            print(f"{name:24} {row['median_s']:9.2f} {row['best_s']:7.2f} {row['cpu_s']:6.2f} {ratio:9.2f} "
+                  f"{row['peak_added_mb']:8.0f}")
     load_after = os.getloadavg()
-    print(f"load average {load_after[0]:.1f} at the end")
+    if echo:
+        print(f"load average {load_after[0]:.1f} at the end")
     rows["machine"] = {"cores": os.cpu_count(), "load_avg_1m_start": round(load_before[0], 2),
-                       "load_avg_1m_end": round(load_after[0], 2), "reps": args.reps, "seconds": args.seconds}
+                       "load_avg_1m_end": round(load_after[0], 2), "reps": reps, "seconds": seconds}
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--seconds", type=int, default=4)
+    args = ap.parse_args()
+    rows = measure(args.reps, args.seconds, echo=True)
     out = ROOT / "bench" / "results" / "animator.json"
     out.write_text(json.dumps(rows, indent=1) + "\n")
     print(f"written {out.relative_to(ROOT)}")

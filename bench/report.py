@@ -271,6 +271,21 @@ def startup_section(s: dict[str, Any]) -> str:
     )
 
 
+def animator_section(a: dict[str, Any]) -> str:
+    if "error" in a:
+        return f"The animator benchmark failed: {a['error']}"
+    m = a.get("machine", {})
+    rows = [[name, f(v["median_s"], 2), f(v["best_s"], 2), f(v["cpu_s"], 2), f(v["x_encode"], 2),
+             f(v["peak_added_mb"], 0)] for name, v in a.items() if name != "machine"]
+    clips = [v for name, v in a.items() if name != "machine"]
+    met_time = sum(v["median_s"] <= 3.0 for v in clips)
+    met_mem = sum(v["peak_added_mb"] <= 300 for v in clips)
+    head = (f"{m.get('reps', '?')} runs a clip; load average {m.get('load_avg_1m_start', '?')} at the start and "
+            f"{m.get('load_avg_1m_end', '?')} at the end on {m.get('cores', '?')} cores. Median <= 3 s: {met_time} "
+            f"of {len(clips)} clips; peak <= 300 MB: {met_mem} of {len(clips)}.")
+    return head + "\n\n" + table(["clip", "median s", "best s", "CPU s", "x encode", "peak added MB"], rows)
+
+
 # Frames every sample passes through (the interpreter, the server's loop, routing): not where time goes.
 GENERIC = ("<module>", "runpy", "Runner.run", "asyncio_run", "Server.run", "run (uvicorn", "(cli.py)",
            "(probe.py)", "Thread.", "_worker", "_WorkItem", "click/", "proxy_cli", "starlette/routing",
@@ -369,12 +384,15 @@ def render(r: dict[str, Any], path: Path) -> str:
             "",
             profile_section(r["profile"]),
         ]
+    if "animator" in r:
+        parts += ["", "## The offline animator", "", verdicts.ANIMATOR_TEXT, "", animator_section(r["animator"])]
     parts += ["", "## Before and after", "", before_after_section(r)]
     parts += ["", "## Closing note", "", verdicts.closing(r)]
     return "\n".join(parts).rstrip() + "\n"
 
 
-SECTION_KEYS = ("overhead", "per_event", "streams", "streams_workers", "space", "stores", "startup", "profile")
+SECTION_KEYS = ("overhead", "per_event", "streams", "streams_workers", "space", "stores", "startup", "profile",
+                "animator")
 
 
 def merged(results: dict[str, Any], earlier: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:

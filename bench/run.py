@@ -28,13 +28,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import benchenv, chunks, machine, overhead, per_event, procs, space, startup, store_pages, streams  # noqa: E402,E501
+from bench import animator, benchenv, chunks, machine, overhead, per_event, procs, space, startup, store_pages, streams  # noqa: E402,E501
 from bench import profile as prof  # noqa: E402
 from bench.client import workspace_of  # noqa: E402
 
-SECTIONS = ("overhead", "per_event", "streams", "streams_workers", "space", "stores", "startup", "profile")
+SECTIONS = ("overhead", "per_event", "streams", "streams_workers", "space", "stores", "startup", "profile",
+            "animator")
 # A quick run starts with the sections that need no proxy, so that the proxy's 10-15 s start overlaps them.
-QUICK_ORDER = ("startup", "space", "stores", "streams", "streams_workers", "per_event", "overhead", "profile")
+QUICK_ORDER = ("startup", "space", "stores", "streams", "streams_workers", "per_event", "overhead", "profile",
+               "animator")
 
 
 @dataclass
@@ -62,6 +64,7 @@ class Plan:
     worker_sizes: list[int] = field(default_factory=lambda: [500, 1000, 2000])  # held streams, 2 workers
     limit_calls: int = 5000  # stores section: acquire + release per limits backend
     stores: bool = True  # the stores section (PostgreSQL, Redis, moto beside SQLite and the local folder)
+    animator_reps: int = 3  # the offline animator: each 4 s clip and its encode-only baseline, this many times
 
 
 PLANS = {
@@ -87,6 +90,7 @@ PLANS = {
         pe_memory=False,
         worker_sizes=[50],
         limit_calls=1000,
+        animator_reps=1,
     ),
     "smoke": Plan(
         "smoke",
@@ -109,6 +113,7 @@ PLANS = {
         pe_memory=False,
         worker_sizes=[],
         stores=False,
+        animator_reps=0,
     ),
 }
 
@@ -235,6 +240,7 @@ def skipped(plan: Plan, name: str, only: set[str]) -> bool:
     return (name not in only or (name == "profile" and not plan.profile_s)
             or (name == "per_event" and plan.mode == "smoke")
             or (name == "streams_workers" and not plan.worker_sizes) or (name == "stores" and not plan.stores)
+            or (name == "animator" and not plan.animator_reps)
             or (name == "startup" and not plan.start_reps) or (name == "streams" and not plan.stream_sizes))
 
 
@@ -256,6 +262,7 @@ async def sections(plan: Plan, only: set[str], work: Path, results: dict[str, An
             "streams": lambda: streams.run(work, up, plan.stream_sizes, plan.steady_s),
             "streams_workers": lambda: streams.run(work, up, plan.worker_sizes, plan.steady_s, workers=2),
             "space": lambda: run_space(plan, work, up, easel),
+            "animator": lambda: asyncio.to_thread(animator.measure, plan.animator_reps, 4),
             "stores": lambda: store_pages.run(work, plan.list_files, plan.list_reps, plan.limit_calls,
                                               plan.sizes_mb, plan.reps),
             "startup": lambda: startup.run(work, up, plan.start_reps, restarts=plan.restarts,

@@ -68,6 +68,15 @@ STARTUP_TEXT = (
     "the first turn waits for it)."
 )
 
+ANIMATOR_TEXT = (
+    "The offline animator (`builtin/animator-1`), `bench/animator.py`: a 4 s clip at 1280x720, 24 fps (96 "
+    "frames, H.264 yuv420p) from a painted 1280x720 still, each job in a fresh process so its peak memory is "
+    "its own. The baseline encodes the same 96 frames with nothing moving (the still, 96 times), so *x encode* "
+    "is what the motion costs on top of the encoder. *CPU* counts all threads of the job (the encoder's too), "
+    "and does not depend on what else the machine runs; wall-clock time does. Targets: median <= 3 s, peak "
+    "<= 300 MB a job."
+)
+
 PROFILE_TEXT = (
     "py-spy sampled each server at 250 Hz for 10 s under load (idle threads left out). *Own time* is where "
     "the CPU was when sampled; *including callees* is how much of the time a function was on the stack."
