@@ -407,7 +407,8 @@ def merged(results: dict[str, Any], earlier: list[tuple[Path, dict[str, Any]]]) 
             theirs = old.get(section)
             if theirs is not None and not (isinstance(theirs, dict) and "error" in theirs):
                 out[section] = theirs
-                kept[section] = f"{path.name}, measured {old['started']}"
+                # a section that run itself kept from an earlier one keeps its first label
+                kept[section] = old.get("kept_from", {}).get(section) or f"{path.name}, measured {old['started']}"
                 break
     out["kept_from"] = kept
     return out
