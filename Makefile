@@ -30,8 +30,13 @@ lock:
 run: $(STAMP)
 	$(BIN)/easel serve
 
+# `make test COVERAGE=1` (what CI runs, .ci/run) is the same suite under coverage: the `coverage` target below.
 test: $(STAMP)
+ifeq ($(COVERAGE),1)
+	$(MAKE) coverage
+else
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+endif
 
 # The suite under coverage, with the servers and CLI runs the tests start measured too (pyproject's
 # [tool.coverage]); the last line is the total, e.g. "coverage: 94%". CI runs this one (.ci/run). It costs
