@@ -42,7 +42,7 @@ def covers(method: str, path: str) -> bool:
 
 async def principal_for(space: Space, workspace_id: str) -> Principal:
     """The principal keyless requests act as; a workspace that does not exist stops the server starting."""
-    workspace = await space.store.get_workspace(workspace_id)
+    workspace = await space.workspace_by_id(workspace_id)
     if workspace is None:
         raise RuntimeError(f"EASEL_ANONYMOUS_WORKSPACE names {workspace_id}, which does not exist; create one "
                            "(easel workspaces create NAME) and name it, or unset the variable")
