@@ -133,10 +133,11 @@ class Runtime:
         if settings.model.startswith("builtin/"):
             await self.ready()
             return
-        await self.ledger.ensure_affordable(principal, None)
+        account = await self.ledger.account(principal)  # read once for both checks
+        self.ledger.check_affordable(account, None)
         await self.ready()
         from easel.agent.brains.litellm_model import load_litellm
         from easel.agent.brains.litellm_usage import is_priced
 
         if not is_priced(load_litellm(), settings.model, settings.token_price):
-            await self.ledger.ensure_priced(principal, settings.model)
+            self.ledger.check_priced(account, settings.model)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from easel.spaces.db_conversations import ConversationQueries, last_file, thread_length, title_from
 from easel.spaces.db_idempotency import IdempotencyQueries
 from easel.spaces.db_videos import VideoJobQueries
-from easel.spaces.engine import BEGIN, make_engine
+from easel.spaces.engine import BEGIN, make_engine, make_sync_sqlite_engine
 from easel.spaces.migrate import current, migrate
 from easel.spaces.records import Account, ApiKey, FileRecord, Folder, UsageRecord, Workspace, now_iso
 from easel.spaces.tables import (
@@ -34,6 +34,10 @@ from easel.spaces.tables import (
 )
 
 BOOTSTRAP_CLAIM = "bootstrap"
+# How long a read on the event loop may wait on SQLite's lock before it goes to a worker thread instead. In WAL
+# mode a read takes no lock a writer holds, so this is for the rare cases that do (a WAL being recovered).
+LOOP_READ_BUSY_MS = 20
+T = TypeVar("T")
 __all__ = ["Store", "last_file", "now_iso", "thread_length", "title_from"]
 
 
@@ -81,6 +85,8 @@ class Store(ConversationQueries, VideoJobQueries, IdempotencyQueries):
         self.url = url
         self._engine: AsyncEngine | None = None
         self._write_lock: asyncio.Lock | None = None
+        self._loop_reader: sa.Engine | None = None
+        self._sync_writer: sa.Engine | None = None
 
     # -- plumbing -------------------------------------------------------------------------------------
     async def open(self) -> None:
@@ -95,8 +101,19 @@ class Store(ConversationQueries, VideoJobQueries, IdempotencyQueries):
         self._reader = engine if self.dialect == "sqlite" else engine.execution_options(isolation_level="AUTOCOMMIT")
         self._writer = engine.execution_options(**{BEGIN: "IMMEDIATE"}) if self.dialect == "sqlite" else engine
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
+        if self.dialect == "sqlite":
+            # SQLite is a library, not a server: a one-statement read from the page cache takes microseconds,
+            # less than the trip to aiosqlite's thread, so reads run on the loop and each write transaction
+            # makes one trip to a worker thread (make_sync_sqlite_engine).
+            self._loop_reader = make_sync_sqlite_engine(self.url, LOOP_READ_BUSY_MS).execution_options(
+                **{BEGIN: None})
+            self._sync_writer = make_sync_sqlite_engine(self.url).execution_options(**{BEGIN: "IMMEDIATE"})
 
     async def close(self) -> None:
+        for sync_engine in (self._loop_reader, self._sync_writer):
+            if sync_engine is not None:
+                sync_engine.dispose()
+        self._loop_reader = self._sync_writer = None
         if self._engine is not None:
             await self._engine.dispose()
             self._engine = None
@@ -106,13 +123,44 @@ class Store(ConversationQueries, VideoJobQueries, IdempotencyQueries):
         async with self._reader.connect() as conn:
             return await conn.run_sync(current)
 
+    def _read_on_loop(self, stmt: sa.Executable) -> sa.Result[Any] | None:
+        """`stmt` run on SQLite from the event loop, its rows buffered; None where it must wait on a lock (the
+        caller then reads through the worker thread, which may wait)."""
+        assert self._loop_reader is not None
+        try:
+            with self._loop_reader.connect() as conn:
+                return conn.execute(stmt).freeze()()
+        except sa.exc.OperationalError as e:
+            if "locked" in str(e.orig) or "busy" in str(e.orig):
+                return None
+            raise
+
     async def _rows(self, stmt: sa.Executable) -> Sequence[sa.Row[Any]]:
+        if self._loop_reader is not None and (result := self._read_on_loop(stmt)) is not None:
+            return result.all()
         async with self._reader.connect() as conn:
             return (await conn.execute(stmt)).all()
 
     async def _scalar(self, stmt: sa.Executable) -> Any:
+        if self._loop_reader is not None and (result := self._read_on_loop(stmt)) is not None:
+            return result.scalar()
         async with self._reader.connect() as conn:
             return (await conn.execute(stmt)).scalar()
+
+    async def _write(self, body: Callable[[sa.Connection], T]) -> T:
+        """`body` in one write transaction: on PostgreSQL through the async engine, on SQLite in one trip to a
+        worker thread (writers of this process queue first, as in _tx)."""
+        if self._sync_writer is None:
+            async with self._writer.begin() as conn:
+                return await conn.run_sync(body)
+        assert self._write_lock is not None
+        async with self._write_lock:
+            return await asyncio.to_thread(self._write_sync, body)
+
+    def _write_sync(self, body: Callable[[sa.Connection], T]) -> T:
+        assert self._sync_writer is not None
+        with self._sync_writer.begin() as conn:
+            return body(conn)
 
     @asynccontextmanager
     async def _tx(self) -> AsyncIterator[AsyncConnection]:
@@ -313,10 +361,13 @@ class Store(ConversationQueries, VideoJobQueries, IdempotencyQueries):
     async def record_usage(self, u: UsageRecord) -> None:
         """The record and the account's spend move together, in one transaction."""
         values = {**u.__dict__, "file_ids": json.dumps(u.file_ids)}
-        async with self._tx() as conn:
-            await conn.execute(usage.insert().values(**values))
-            await conn.execute(accounts.update().where(accounts.c.id == u.account_id)
-                               .values(spent_usd=accounts.c.spent_usd + u.cost_usd))
+
+        def write(conn: sa.Connection) -> None:
+            conn.execute(usage.insert().values(**values))
+            conn.execute(accounts.update().where(accounts.c.id == u.account_id)
+                         .values(spent_usd=accounts.c.spent_usd + u.cost_usd))
+
+        await self._write(write)
 
     async def list_usage(self, account_id: str, *, kind: str, limit: int, offset: int) -> tuple[list[UsageRecord], int]:
         where = sa.and_(usage.c.account_id == account_id, usage.c.kind == kind)

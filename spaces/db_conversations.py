@@ -4,15 +4,17 @@ last images, listed newest activity first."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from easel.spaces.records import Conversation, now_iso
 from easel.spaces.tables import conversation_messages, conversations
+
+T = TypeVar("T")
 
 TITLE_CHARS = 80
 
@@ -64,6 +66,9 @@ class ConversationQueries:
     def _tx(self) -> AbstractAsyncContextManager[AsyncConnection]:
         raise NotImplementedError
 
+    async def _write(self, body: Callable[[sa.Connection], T]) -> T:
+        raise NotImplementedError
+
     def _insert(self, table: sa.Table) -> Any:
         raise NotImplementedError
 
@@ -84,25 +89,28 @@ class ConversationQueries:
                                   messages: list[dict[str, Any]]) -> None:
         stamp = now_iso()
         c = conversations.c
-        async with self._tx() as conn:
-            last = (await conn.execute(
+
+        def write(conn: sa.Connection) -> None:
+            last = conn.execute(
                 sa.select(conversation_messages.c.message)
                 .where(conversation_messages.c.conversation_id == conversation_id)
-                .order_by(conversation_messages.c.seq.desc()).limit(1))).scalar()
+                .order_by(conversation_messages.c.seq.desc()).limit(1)).scalar()
             after = json.loads(last).get("role") if last else None
             upsert = self._insert(conversations).values(
                 id=conversation_id, workspace_id=workspace_id, created_at=stamp, updated_at=stamp,
                 title=title_from(messages), message_count=thread_length(messages, after_role=after),
                 last_file_id=last_file(messages))
-            await conn.execute(upsert.on_conflict_do_update(index_elements=[c.id], set_={
+            conn.execute(upsert.on_conflict_do_update(index_elements=[c.id], set_={
                 "updated_at": upsert.excluded.updated_at,
                 "message_count": c.message_count + upsert.excluded.message_count,
                 "last_file_id": sa.func.coalesce(upsert.excluded.last_file_id, c.last_file_id),
                 "title": sa.func.coalesce(c.title, upsert.excluded.title)}))
             if messages:
-                await conn.execute(conversation_messages.insert(), [
+                conn.execute(conversation_messages.insert(), [
                     {"conversation_id": conversation_id, "message": json.dumps(m), "created_at": stamp}
                     for m in messages])
+
+        await self._write(write)
 
     async def get_conversation(self, conversation_id: str) -> Conversation | None:
         rows = await self._rows(sa.select(conversations).where(conversations.c.id == conversation_id))

@@ -5,15 +5,24 @@ from __future__ import annotations
 from easel.spaces import ids
 from easel.spaces.db import Store, now_iso
 from easel.spaces.errors import EaselError
-from easel.spaces.records import Principal, UsageRecord
+from easel.spaces.records import Account, Principal, UsageRecord
 
 
 class Ledger:
     def __init__(self, store: Store) -> None:
         self.store = store
 
+    async def account(self, principal: Principal) -> Account | None:
+        return await self.store.get_account(principal.account_id)
+
     async def ensure_affordable(self, principal: Principal, estimate_usd: float | None) -> None:
-        account = await self.store.get_account(principal.account_id)
+        self.check_affordable(await self.account(principal), estimate_usd)
+
+    async def ensure_priced(self, principal: Principal, model: str) -> None:
+        self.check_priced(await self.account(principal), model)
+
+    @staticmethod
+    def check_affordable(account: Account | None, estimate_usd: float | None) -> None:
         if account is None or account.budget_usd is None:
             return  # no budget: no limit
         remaining = account.budget_usd - account.spent_usd
@@ -22,10 +31,10 @@ class Ledger:
             raise EaselError(402, "insufficient_credits",
                              f"Not enough credits: ${max(remaining, 0):.4f} left{need}")
 
-    async def ensure_priced(self, principal: Principal, model: str) -> None:
+    @staticmethod
+    def check_priced(account: Account | None, model: str) -> None:
         """`model`'s use has no price: fine for an account without a budget (its usage says unpriced), refused
         for one with a budget, which could not hold."""
-        account = await self.store.get_account(principal.account_id)
         if account is not None and account.budget_usd is not None:
             raise EaselError(402, "unpriced_model",
                              f"{model} has no price (litellm's price map does not list it and EASEL_PRICES names "
