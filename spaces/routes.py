@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import os
+from email.utils import formatdate
+from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
@@ -18,6 +22,7 @@ from easel.spaces.space import Space
 from easel.spaces.web import absolute, json_body, optional_text, query_int
 
 INLINE_LIMIT = 4 * 1024 * 1024  # under this, a retrieve carries the bytes (ZarkAI)
+WHOLE_READ_LIMIT = 4 * 1024 * 1024  # a local file up to this size is read whole, in one trip to a thread
 
 
 class BlobResponse(FileResponse):
@@ -172,9 +177,30 @@ async def content_response(request: Request, space: Space, record: FileRecord) -
             headers["Content-Range"] = f"bytes {start}-{end - 1}/{record.size_bytes}"
             return _bytes_response(request, space, record, headers, start, end, status=206)
     path = space.blobs.local_path(record.id)
-    if path is not None:
-        return BlobResponse(path, media_type=record.mime_type, headers=headers, stat_result=None)
-    return _bytes_response(request, space, record, headers, 0, record.size_bytes)
+    if path is None:
+        return _bytes_response(request, space, record, headers, 0, record.size_bytes)
+    if request.method == "GET" and wanted is None and record.size_bytes <= WHOLE_READ_LIMIT:
+        return await _whole_response(path, record, headers)
+    return BlobResponse(path, media_type=record.mime_type, headers=headers, stat_result=None)
+
+
+def _read_whole(path: Path) -> tuple[bytes, float]:
+    """A file's bytes and its mtime: open, fstat and read in one go (the stat, open, read and close that
+    FileResponse makes four trips to a thread for)."""
+    try:
+        with open(path, "rb", buffering=0) as fh:
+            mtime = os.fstat(fh.fileno()).st_mtime
+            return fh.readall(), mtime
+    except FileNotFoundError:
+        raise RuntimeError(f"File at path {path} does not exist.") from None  # as FileResponse says it
+
+
+async def _whole_response(path: Path, record: FileRecord, headers: dict[str, str]) -> Response:
+    """A small local file, whole, with the headers BlobResponse would send: one trip to a thread instead of
+    four to five, and no task listening for a disconnect while 1 MB is handed to the transport."""
+    data, mtime = await asyncio.to_thread(_read_whole, path)
+    headers["Last-Modified"] = formatdate(mtime, usegmt=True)
+    return Response(data, media_type=record.mime_type, headers=headers)
 
 
 def _bytes_response(request: Request, space: Space, record: FileRecord, headers: dict[str, str], start: int,
