@@ -32,6 +32,15 @@ from bench.space import BOUNDARY, MB, copy_rate, multipart, noise_png  # noqa: E
 from bench.stats import summary  # noqa: E402
 
 
+def wait_ready(easel: Easel) -> None:
+    """Until /readyz answers: litellm is imported in a thread after start, and not while measuring."""
+    deadline = time.monotonic() + 180
+    while not answers(easel.port, "/readyz"):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{easel.name} never became ready:\n{easel.tail()}")
+        time.sleep(0.05)
+
+
 async def upload(easel: Easel, data: bytes) -> dict[str, Any]:
     conn = await Conn.open("127.0.0.1", easel.port)
     try:
@@ -92,9 +101,8 @@ async def main() -> None:
         for name, tree in trees:
             env = {"PYTHONPATH": tree} if tree else {}
             servers[name] = start_easel(work, free_port(), name=name, env=env)
-        for easel in servers.values():  # litellm is imported in a thread after start: not while measuring
-            while not answers(easel.port, "/readyz"):
-                time.sleep(0.05)
+        for easel in servers.values():
+            wait_ready(easel)
         ways: dict[str, tuple[Easel, str, dict[str, str]]] = {}
         for name, easel in servers.items():
             easel.workspace_id = await workspace_of(easel)
