@@ -3,8 +3,11 @@
     read   one account row by its key: through aiosqlite (the async engine: a worker-thread trip for each
            cursor, execute, fetch and close) against the Store's read on the event loop (the standard
            library's driver, called directly)
-    write  a usage record and the account's spend in one IMMEDIATE transaction: statement by statement through
-           aiosqlite against the whole transaction in one trip to a worker thread (Store._write)
+    write  a usage record and the account's spend in one IMMEDIATE transaction, the same prepared statements:
+           statement by statement through aiosqlite against the whole transaction on the event loop
+           (Store._write)
+    statements  the same write on the loop, its statements built for each call with `.values(**row)` (as
+           before) against made once and given the row as parameters (as now)
 
 Both sides run the same SQLAlchemy statements on the same database file and return the same rows; the blocks
 alternate (A B A B ...) so the machine's drift falls on both. Run: `.venv/bin/python bench/sqlite_calls.py`.
@@ -56,36 +59,51 @@ async def measure(calls: int = 500, blocks: int = 6) -> dict[str, Any]:
             async def read_loop() -> None:
                 await store._rows(stmt)
 
+            insert_usage = usage.insert()
+            add_spend = (accounts.update().where(accounts.c.id == sa.bindparam("account"))
+                         .values(spent_usd=accounts.c.spent_usd + sa.bindparam("cost")))
+            spend = {"account": account.id, "cost": 0.0}
+
             async def write_aiosqlite() -> None:
                 record = _record(ledger, principal)
                 async with store._tx() as conn:
-                    await conn.execute(usage.insert().values(**record))
-                    await conn.execute(accounts.update().where(accounts.c.id == account.id)
-                                       .values(spent_usd=accounts.c.spent_usd + 0.0))
+                    await conn.execute(insert_usage, record)
+                    await conn.execute(add_spend, spend)
 
-            async def write_thread() -> None:
+            async def write_loop_built() -> None:
                 record = _record(ledger, principal)
 
-                def body(conn: sa.Connection) -> None:
+                def body(conn: sa.Connection) -> None:  # as before: a statement built for each call
                     conn.execute(usage.insert().values(**record))
                     conn.execute(accounts.update().where(accounts.c.id == account.id)
                                  .values(spent_usd=accounts.c.spent_usd + 0.0))
 
                 await store._write(body)
 
-            pairs = {"read": (read_aiosqlite, read_loop), "write": (write_aiosqlite, write_thread)}
+            async def write_loop() -> None:
+                record = _record(ledger, principal)
+
+                def body(conn: sa.Connection) -> None:
+                    conn.execute(insert_usage, record)
+                    conn.execute(add_spend, spend)
+
+                await store._write(body)
+
+            # Each pair changes one thing: the driver (read, write), or how the statement is made (statements).
+            pairs = {"read": (read_aiosqlite, read_loop), "write": (write_aiosqlite, write_loop),
+                     "statements": (write_loop_built, write_loop)}
             out: dict[str, Any] = {"calls_per_block": calls, "blocks": blocks}
             for name, (before, after) in pairs.items():
                 for call in (before, after):  # warm both
                     await _timed(50, call)
-                samples: dict[str, list[tuple[float, float]]] = {"aiosqlite": [], "easel": []}
+                samples: dict[str, list[tuple[float, float]]] = {"before": [], "after": []}
                 for _ in range(blocks):
-                    samples["aiosqlite"].append(await _timed(calls, before))
-                    samples["easel"].append(await _timed(calls, after))
+                    samples["before"].append(await _timed(calls, before))
+                    samples["after"].append(await _timed(calls, after))
                 row: dict[str, Any] = {
                     side: {"cpu_us": statistics.median(c for c, _ in s), "wall_us": statistics.median(w for _, w in s)}
                     for side, s in samples.items()}
-                row["cpu_ratio"] = row["easel"]["cpu_us"] / row["aiosqlite"]["cpu_us"]
+                row["cpu_ratio"] = row["after"]["cpu_us"] / row["before"]["cpu_us"]
                 out[name] = row
             return out
         finally:

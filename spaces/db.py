@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -34,9 +35,15 @@ from easel.spaces.tables import (
 )
 
 BOOTSTRAP_CLAIM = "bootstrap"
-# How long a read on the event loop may wait on SQLite's lock before it goes to a worker thread instead. In WAL
-# mode a read takes no lock a writer holds, so this is for the rare cases that do (a WAL being recovered).
-LOOP_READ_BUSY_MS = 20
+log = logging.getLogger("easel.store")
+# How long a call on the event loop may wait on SQLite's lock before it goes to a worker thread instead, which
+# may wait. In WAL mode a read takes no lock a writer holds (this is for the rare ones that do, a WAL being
+# recovered); a write waits only on another process's writer, this process's queue on _write_lock first.
+LOOP_BUSY_MS = 20
+# The loop's writes leave the WAL to grow; every this many of them, a worker thread copies it back into the
+# database (a PASSIVE checkpoint: readers and writers go on meanwhile), as SQLite's autocheckpoint would have
+# done on the loop, at 1,000 pages, with an fsync.
+CHECKPOINT_EVERY = 200
 T = TypeVar("T")
 __all__ = ["Store", "last_file", "now_iso", "thread_length", "title_from"]
 
@@ -80,13 +87,20 @@ def _folder(row: sa.Row[Any]) -> Folder:
     return Folder(id=m["id"], workspace_id=m["workspace_id"], name=m["name"], created_at=m["created_at"])
 
 
+_INSERT_USAGE = usage.insert()
+_ADD_SPEND = (accounts.update().where(accounts.c.id == sa.bindparam("account"))
+              .values(spent_usd=accounts.c.spent_usd + sa.bindparam("cost", type_=accounts.c.spent_usd.type)))
+
+
 class Store(ConversationQueries, VideoJobQueries, IdempotencyQueries):
     def __init__(self, url: str) -> None:
         self.url = url
         self._engine: AsyncEngine | None = None
         self._write_lock: asyncio.Lock | None = None
         self._loop_reader: sa.Engine | None = None
+        self._loop_writer: sa.Engine | None = None
         self._sync_writer: sa.Engine | None = None
+        self._loop_writes = 0
 
     # -- plumbing -------------------------------------------------------------------------------------
     async def open(self) -> None:
@@ -102,18 +116,22 @@ class Store(ConversationQueries, VideoJobQueries, IdempotencyQueries):
         self._writer = engine.execution_options(**{BEGIN: "IMMEDIATE"}) if self.dialect == "sqlite" else engine
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
         if self.dialect == "sqlite":
-            # SQLite is a library, not a server: a one-statement read from the page cache takes microseconds,
-            # less than the trip to aiosqlite's thread, so reads run on the loop and each write transaction
-            # makes one trip to a worker thread (make_sync_sqlite_engine).
-            self._loop_reader = make_sync_sqlite_engine(self.url, LOOP_READ_BUSY_MS).execution_options(
-                **{BEGIN: None})
-            self._sync_writer = make_sync_sqlite_engine(self.url).execution_options(**{BEGIN: "IMMEDIATE"})
+            # SQLite is a library, not a server: a read from the page cache, or a short write to the WAL
+            # (synchronous=NORMAL: no fsync at commit), takes less CPU than aiosqlite's trips to its thread, and
+            # a worker thread under load waits for the GIL while the loop runs (1,000 streams ending at once
+            # queued their writes behind it for over 20 s). So they run on the loop (make_sync_sqlite_engine).
+            sync_engine = make_sync_sqlite_engine(self.url, LOOP_BUSY_MS, autocheckpoint=False)
+            self._loop_reader = sync_engine.execution_options(**{BEGIN: None})
+            self._loop_writer = sync_engine.execution_options(**{BEGIN: "IMMEDIATE"})
+            thread_engine = make_sync_sqlite_engine(self.url)
+            self._sync_writer = thread_engine.execution_options(**{BEGIN: "IMMEDIATE"})
+            self._checkpointer = thread_engine.execution_options(**{BEGIN: None})
 
     async def close(self) -> None:
         for sync_engine in (self._loop_reader, self._sync_writer):
             if sync_engine is not None:
                 sync_engine.dispose()
-        self._loop_reader = self._sync_writer = None
+        self._loop_reader = self._loop_writer = self._sync_writer = None
         if self._engine is not None:
             await self._engine.dispose()
             self._engine = None
@@ -148,19 +166,38 @@ class Store(ConversationQueries, VideoJobQueries, IdempotencyQueries):
             return (await conn.execute(stmt)).scalar()
 
     async def _write(self, body: Callable[[sa.Connection], T]) -> T:
-        """`body` in one write transaction: on PostgreSQL through the async engine, on SQLite in one trip to a
-        worker thread (writers of this process queue first, as in _tx)."""
-        if self._sync_writer is None:
+        """`body` in one write transaction: on PostgreSQL through the async engine; on SQLite on the loop, or in
+        a worker thread where another process holds the write lock. Writers of this process queue first, as in
+        _tx. `body` runs again, from the start, if the loop's attempt found the lock taken (it wrote nothing)."""
+        if self._loop_writer is None:
             async with self._writer.begin() as conn:
                 return await conn.run_sync(body)
         assert self._write_lock is not None
         async with self._write_lock:
-            return await asyncio.to_thread(self._write_sync, body)
+            try:
+                with self._loop_writer.begin() as conn:
+                    result = body(conn)
+            except sa.exc.OperationalError as e:
+                if "locked" not in str(e.orig) and "busy" not in str(e.orig):
+                    raise
+                return await asyncio.to_thread(self._write_sync, body)
+            self._loop_writes += 1
+            if self._loop_writes % CHECKPOINT_EVERY == 0:
+                await asyncio.to_thread(self._checkpoint)
+            return result
 
     def _write_sync(self, body: Callable[[sa.Connection], T]) -> T:
         assert self._sync_writer is not None
         with self._sync_writer.begin() as conn:
             return body(conn)
+
+    def _checkpoint(self) -> None:
+        """A PASSIVE checkpoint: copies what it can without waiting; one that cannot now is retried later."""
+        try:
+            with self._checkpointer.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+        except sa.exc.OperationalError as e:
+            log.warning("WAL checkpoint skipped: %s", e.orig)
 
     @asynccontextmanager
     async def _tx(self) -> AsyncIterator[AsyncConnection]:
@@ -363,9 +400,10 @@ class Store(ConversationQueries, VideoJobQueries, IdempotencyQueries):
         values = {**u.__dict__, "file_ids": json.dumps(u.file_ids)}
 
         def write(conn: sa.Connection) -> None:
-            conn.execute(usage.insert().values(**values))
-            conn.execute(accounts.update().where(accounts.c.id == u.account_id)
-                         .values(spent_usd=accounts.c.spent_usd + u.cost_usd))
+            # Statements made once, values passed as parameters: `.values(**row)` built and keyed 18 bound
+            # literals on every call, most of a write's CPU (bench/sqlite_calls.py).
+            conn.execute(_INSERT_USAGE, values)
+            conn.execute(_ADD_SPEND, {"account": u.account_id, "cost": u.cost_usd})
 
         await self._write(write)
 

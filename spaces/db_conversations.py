@@ -17,6 +17,9 @@ from easel.spaces.tables import conversation_messages, conversations
 T = TypeVar("T")
 
 TITLE_CHARS = 80
+_LAST_MESSAGE = (sa.select(conversation_messages.c.message)
+                 .where(conversation_messages.c.conversation_id == sa.bindparam("conversation"))
+                 .order_by(conversation_messages.c.seq.desc()).limit(1))
 
 
 def title_from(messages: list[dict[str, Any]]) -> str | None:
@@ -88,29 +91,34 @@ class ConversationQueries:
     async def append_conversation(self, conversation_id: str, workspace_id: str,
                                   messages: list[dict[str, Any]]) -> None:
         stamp = now_iso()
-        c = conversations.c
+        upsert = self._conversation_upsert()
+        row = {"id": conversation_id, "workspace_id": workspace_id, "created_at": stamp, "updated_at": stamp,
+               "title": title_from(messages), "last_file_id": last_file(messages)}
+        added = [{"conversation_id": conversation_id, "message": json.dumps(m), "created_at": stamp}
+                 for m in messages]
 
         def write(conn: sa.Connection) -> None:
-            last = conn.execute(
-                sa.select(conversation_messages.c.message)
-                .where(conversation_messages.c.conversation_id == conversation_id)
-                .order_by(conversation_messages.c.seq.desc()).limit(1)).scalar()
+            last = conn.execute(_LAST_MESSAGE, {"conversation": conversation_id}).scalar()
             after = json.loads(last).get("role") if last else None
-            upsert = self._insert(conversations).values(
-                id=conversation_id, workspace_id=workspace_id, created_at=stamp, updated_at=stamp,
-                title=title_from(messages), message_count=thread_length(messages, after_role=after),
-                last_file_id=last_file(messages))
-            conn.execute(upsert.on_conflict_do_update(index_elements=[c.id], set_={
-                "updated_at": upsert.excluded.updated_at,
-                "message_count": c.message_count + upsert.excluded.message_count,
-                "last_file_id": sa.func.coalesce(upsert.excluded.last_file_id, c.last_file_id),
-                "title": sa.func.coalesce(c.title, upsert.excluded.title)}))
-            if messages:
-                conn.execute(conversation_messages.insert(), [
-                    {"conversation_id": conversation_id, "message": json.dumps(m), "created_at": stamp}
-                    for m in messages])
+            conn.execute(upsert, {**row, "message_count": thread_length(messages, after_role=after)})
+            if added:
+                conn.execute(conversation_messages.insert(), added)
 
         await self._write(write)
+
+    def _conversation_upsert(self) -> Any:
+        """A conversation's row made or brought up to date, made once (values come as parameters)."""
+        if (made := getattr(self, "_upsert_conversation", None)) is not None:
+            return made
+        c = conversations.c
+        insert = self._insert(conversations)
+        made = insert.on_conflict_do_update(index_elements=[c.id], set_={
+            "updated_at": insert.excluded.updated_at,
+            "message_count": c.message_count + insert.excluded.message_count,
+            "last_file_id": sa.func.coalesce(insert.excluded.last_file_id, c.last_file_id),
+            "title": sa.func.coalesce(c.title, insert.excluded.title)})
+        self._upsert_conversation = made
+        return made
 
     async def get_conversation(self, conversation_id: str) -> Conversation | None:
         rows = await self._rows(sa.select(conversations).where(conversations.c.id == conversation_id))

@@ -73,16 +73,24 @@ def _sqlite_begin(conn: Any) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def make_sync_sqlite_engine(url: str, busy_ms: int = SQLITE_BUSY_MS) -> Engine:
+def make_sync_sqlite_engine(url: str, busy_ms: int = SQLITE_BUSY_MS, autocheckpoint: bool = True) -> Engine:
     """The same SQLite file through the standard library's driver, called directly: no worker-thread trip per
     call. aiosqlite pays one such trip for each cursor, execute, fetch and close (five or six per statement):
-    a one-row read cost 1.38 ms of CPU through it against 0.13 ms here (bench/sqlite_calls.py). The Store
-    runs one-statement reads on it from the event loop and whole write transactions in one worker thread."""
+    a one-row read cost 0.66 ms of CPU through it against 0.09 ms here (bench/sqlite_calls.py). The Store
+    runs short reads and writes on it from the event loop (busy_ms short, so that a lock held by another
+    process sends the call to a worker thread instead of stalling the loop), and checkpoints the WAL itself
+    where autocheckpoint is off."""
     parsed = check_url(url).set(drivername="sqlite+pysqlite")
     engine = create_engine(parsed, pool_size=8, max_overflow=8, connect_args={"check_same_thread": False})
     event.listen(engine, "connect", _sqlite_connect)
-    if busy_ms != SQLITE_BUSY_MS:
-        event.listen(engine, "connect", lambda dbapi, _record: dbapi.execute(f"PRAGMA busy_timeout={busy_ms}"))
+
+    def tune(dbapi_connection: Any, _record: Any) -> None:
+        if busy_ms != SQLITE_BUSY_MS:
+            dbapi_connection.execute(f"PRAGMA busy_timeout={busy_ms}")
+        if not autocheckpoint:
+            dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
+
+    event.listen(engine, "connect", tune)
     event.listen(engine, "begin", _sqlite_begin)
     return engine
 
