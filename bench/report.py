@@ -262,6 +262,38 @@ def stores_section(s: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def sqlite_section(s: dict[str, Any]) -> str:
+    labels = {"read": ("one-row read", "aiosqlite", "on the loop"),
+              "write": ("usage + spend write", "aiosqlite", "on the loop"),
+              "statements": ("the same write on the loop", "statements built per call", "made once")}
+    rows = []
+    for key, (what, before, after) in labels.items():
+        if key in s:
+            b, a = s[key]["before"], s[key]["after"]
+            rows.append([what, f"{before} → {after}", f(b["cpu_us"]), f(a["cpu_us"]), f(b["wall_us"]),
+                         f(a["wall_us"]), f(s[key]["cpu_ratio"], 2)])
+    return (f"{s['blocks']} blocks of {s['calls_per_block']} calls a side, alternating; medians of the blocks.\n\n"
+            + table(["call", "change", "CPU µs before", "after", "wall µs before", "after", "CPU after ÷ before"],
+                    rows))
+
+
+def profile_compare_section(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """Own time by package, an earlier run's profile beside this one's, for the loads both profiled."""
+    out = [f"Before: `{before['label']}`; after: this report's profile. Shares of the samples (own time)."]
+    for key in ("easel_c32", "easel_held_500"):
+        b, a = before["data"].get(key), after.get(key)
+        if not b or not a or "self_by_package" not in b or "self_by_package" not in a:
+            continue
+        shares_b = {r["name"]: r["share"] for r in b["self_by_package"]}
+        shares_a = {r["name"]: r["share"] for r in a["self_by_package"]}
+        names = sorted(set(shares_b) | set(shares_a), key=lambda n: -max(shares_b.get(n, 0), shares_a.get(n, 0)))
+        rows = [[n, f"{shares_b.get(n, 0) * 100:.0f}%", f"{shares_a.get(n, 0) * 100:.0f}%"] for n in names[:10]]
+        title = "concurrency 32, fast lane" if key == "easel_c32" else "holding 500 streams"
+        out += ["", f"**Easel, {title}** ({b['samples']} samples before, {a['samples']} after):", "",
+                table(["package", "before", "after"], rows)]
+    return "\n".join(out)
+
+
 def startup_section(s: dict[str, Any]) -> str:
     if "error" in s:
         return f"The start-up benchmark failed: {s['error']}"
@@ -373,6 +405,9 @@ def render(r: dict[str, Any], path: Path) -> str:
     if "stores" in r:
         parts += ["", "## Stores for several nodes: PostgreSQL, Redis, S3", "", verdicts.STORES_TEXT, "",
                   stores_section(r["stores"])]
+    if "sqlite" in r:
+        parts += ["", "## SQLite calls: aiosqlite against the loop", "", verdicts.SQLITE_TEXT, "",
+                  sqlite_section(r["sqlite"])]
     if "startup" in r:
         parts += ["", "## Start-up", "", verdicts.STARTUP_TEXT, "", startup_section(r["startup"])]
     if "profile" in r:
@@ -384,6 +419,9 @@ def render(r: dict[str, Any], path: Path) -> str:
             "",
             profile_section(r["profile"]),
         ]
+        if "profile_before" in r:
+            parts += ["", "### The profile before and after", "", profile_compare_section(r["profile_before"],
+                                                                                        r["profile"])]
     if "animator" in r:
         parts += ["", "## The offline animator", "", verdicts.ANIMATOR_TEXT, "", animator_section(r["animator"])]
     parts += ["", "## Before and after", "", before_after_section(r)]
@@ -391,8 +429,8 @@ def render(r: dict[str, Any], path: Path) -> str:
     return "\n".join(parts).rstrip() + "\n"
 
 
-SECTION_KEYS = ("overhead", "per_event", "streams", "streams_workers", "space", "stores", "startup", "profile",
-                "animator")
+SECTION_KEYS = ("overhead", "per_event", "streams", "streams_workers", "space", "stores", "sqlite", "startup",
+                "profile", "animator")
 
 
 def merged(results: dict[str, Any], earlier: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
@@ -426,9 +464,15 @@ if __name__ == "__main__":
     parser.add_argument("--keep-from", type=Path, action="append", default=[],
                         help="earlier results whose sections fill those this run lacks or lost to an error "
                              "(each labelled as such in the report); the merged results are written beside")
+    parser.add_argument("--profile-before", type=Path, default=None,
+                        help="an earlier run whose profiles are shown beside this one's")
     args = parser.parse_args()
     results, path = json.loads(args.results.read_text()), args.results.resolve()
-    if args.keep_from:
+    if args.profile_before:
+        old = json.loads(args.profile_before.read_text())
+        results["profile_before"] = {"label": f"{args.profile_before.name}, measured {old['started']}",
+                                     "data": old["profile"]}
+    if args.keep_from or args.profile_before:
         results = merged(results, [(p, json.loads(p.read_text())) for p in args.keep_from])
         path = path.with_name(path.stem + "-merged.json")
         path.write_text(json.dumps(results, indent=1, default=str))

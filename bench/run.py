@@ -28,15 +28,28 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import animator, benchenv, chunks, machine, overhead, per_event, procs, space, startup, store_pages, streams  # noqa: E402,E501
+from bench import (  # noqa: E402
+    animator,
+    benchenv,
+    chunks,
+    machine,
+    overhead,
+    per_event,
+    procs,
+    space,
+    sqlite_calls,
+    startup,
+    store_pages,
+    streams,
+)
 from bench import profile as prof  # noqa: E402
 from bench.client import workspace_of  # noqa: E402
 
-SECTIONS = ("overhead", "per_event", "streams", "streams_workers", "space", "stores", "startup", "profile",
-            "animator")
+SECTIONS = ("overhead", "per_event", "streams", "streams_workers", "space", "stores", "sqlite", "startup",
+            "profile", "animator")
 # A quick run starts with the sections that need no proxy, so that the proxy's 10-15 s start overlaps them.
-QUICK_ORDER = ("startup", "space", "stores", "streams", "streams_workers", "per_event", "overhead", "profile",
-               "animator")
+QUICK_ORDER = ("startup", "space", "stores", "sqlite", "streams", "streams_workers", "per_event", "overhead",
+               "profile", "animator")
 
 
 @dataclass
@@ -65,6 +78,7 @@ class Plan:
     limit_calls: int = 5000  # stores section: acquire + release per limits backend
     stores: bool = True  # the stores section (PostgreSQL, Redis, moto beside SQLite and the local folder)
     animator_reps: int = 3  # the offline animator: each 4 s clip and its encode-only baseline, this many times
+    sqlite_calls: int = 500  # sqlite section: calls per block (6 blocks a side)
 
 
 PLANS = {
@@ -91,6 +105,7 @@ PLANS = {
         worker_sizes=[50],
         limit_calls=1000,
         animator_reps=1,
+        sqlite_calls=100,
     ),
     "smoke": Plan(
         "smoke",
@@ -114,6 +129,7 @@ PLANS = {
         worker_sizes=[],
         stores=False,
         animator_reps=0,
+        sqlite_calls=20,
     ),
 }
 
@@ -265,6 +281,7 @@ async def sections(plan: Plan, only: set[str], work: Path, results: dict[str, An
             "animator": lambda: asyncio.to_thread(animator.measure, plan.animator_reps, 4),
             "stores": lambda: store_pages.run(work, plan.list_files, plan.list_reps, plan.limit_calls,
                                               plan.sizes_mb, plan.reps),
+            "sqlite": lambda: sqlite_calls.measure(plan.sqlite_calls),
             "startup": lambda: startup.run(work, up, plan.start_reps, restarts=plan.restarts,
                                            first_turn=plan.first_turn),
             "profile": lambda: run_profiles(plan, work, up, easel, proxy),  # type: ignore[arg-type]

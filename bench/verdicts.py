@@ -62,6 +62,15 @@ STORES_TEXT = (
     "local folder and on S3 (moto's server on loopback, which itself costs CPU on this machine)."
 )
 
+SQLITE_TEXT = (
+    "The store's SQLite calls in one process on uvloop (`bench/sqlite_calls.py`): CPU of all threads and wall "
+    "time per call. Each pair changes one thing on the same statements and the same database file. *read*: one "
+    "account row through aiosqlite (a worker-thread trip for each cursor, execute, fetch and close) against the "
+    "standard library's driver called on the event loop. *write*: a usage record and the account's spend in one "
+    "IMMEDIATE transaction, statement by statement through aiosqlite against the whole transaction on the loop. "
+    "*statements*: that write on the loop with its statements built for each call (`.values(**row)`) against "
+    "made once, the row passed as parameters.")
+
 STARTUP_TEXT = (
     "From spawning `easel serve` to `/healthz` answering (polled every 2 ms), and to the end of the first "
     "streamed chat turn, sent the moment /healthz answers (litellm is imported in a thread after start, so "
