@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
-from easel.agent.brains.model import ChatModel, ModelSettings
+from easel.agent.brains.model import ChatModel, ModelEvent, ModelSettings
 from easel.agent.settings import Settings
 from easel.agent.turn.background import Background
 from easel.spaces.errors import EaselError
@@ -56,10 +58,38 @@ def make_video_engine(settings: Settings) -> VideoEngine:
 
 
 def _prepare_litellm() -> None:
-    # litellm takes seconds to import; done once, off the event loop, never on /healthz's path.
+    # litellm takes seconds to import; done once, off the event loop, never on /healthz's path. The chat
+    # model's own module (and its HTTP stack) comes with it, so the first turn finds everything loaded.
+    from easel.agent.brains import litellm_model  # noqa: F401
     from easel.agent.brains.offline_model import register_offline_provider
 
     register_offline_provider()
+
+
+class DeferredChatModel:
+    """The production chat model (`LitellmChatModel`), made at its first use: its module brings the fast
+    lane's HTTP stack (httpx over aiohttp, a few tenths of a second to import), which a server's start need not
+    wait for. The thread that imports litellm after start imports it too (`_prepare_litellm`)."""
+
+    def __init__(self, *, fast_lane: bool) -> None:
+        self.fast_lane = fast_lane
+        self._model: ChatModel | None = None
+
+    @property
+    def model(self) -> ChatModel:
+        if self._model is None:
+            from easel.agent.brains.litellm_model import LitellmChatModel
+
+            self._model = LitellmChatModel(fast_lane=self.fast_lane)
+        return self._model
+
+    def stream(self, **kwargs: Any) -> AsyncIterator[ModelEvent]:
+        return self.model.stream(**kwargs)
+
+    async def aclose(self) -> None:
+        aclose = getattr(self._model, "aclose", None)
+        if aclose is not None:
+            await aclose()
 
 
 @dataclass
@@ -76,8 +106,6 @@ class Runtime:
 
     @classmethod
     def build(cls, settings: Settings, space: Space) -> Runtime:
-        from easel.agent.brains.litellm_model import LitellmChatModel
-
         ledger = space.ledger
         prices = PriceTable.parse(settings.prices)
         images = ImageService(make_engine(settings), ledger=ledger, prices=prices, max_pixels=settings.max_pixels)
@@ -87,7 +115,7 @@ class Runtime:
                               engine=make_video_engine(settings))
         tools = ToolRegistry([ImageGenTool(images), VideoGenTool(videos)])
         return cls(settings=settings, space=space, images=images, tools=tools,
-                   chat_model=LitellmChatModel(fast_lane=settings.fast_lane), ledger=ledger, videos=videos,
+                   chat_model=DeferredChatModel(fast_lane=settings.fast_lane), ledger=ledger, videos=videos,
                    background=background)
 
     async def aclose(self) -> None:

@@ -354,7 +354,8 @@ def cli() -> None:
     docs = args.docs or (
         ROOT / "docs" / "benchmarks.md" if plan.mode == "full" and only == set(SECTIONS) else None
     )
-    if plan.proxy or "profile" in only and plan.profile_s:
+    # .venv-bench holds litellm's proxy (overhead, profile) and py-spy (profile): built only when they run.
+    if plan.proxy and only & {"overhead", "profile"} or "profile" in only and plan.profile_s:
         args.results_dir.mkdir(parents=True, exist_ok=True)
         benchenv.ensure(log=args.results_dir / "benchenv.log")
     try:

@@ -18,12 +18,12 @@ from easel.agent.runtime import Runtime
 from easel.agent.settings import Settings
 from easel.agent.surfaces import (
     anonymous,
+    api_docs,
     conversations,
     image_apis,
     mcp_surface,
     metrics,
     openai_chat,
-    openapi,
     playground,
     responses,
     zarkai,
@@ -158,7 +158,7 @@ def create_app(settings: Settings | None = None, *, prepared: bool = False) -> S
 
     app = Starlette(
         routes=[Route("/healthz", healthz, methods=["GET"]), Route("/readyz", readyz, methods=["GET"]),
-                *metrics.routes, *openapi.routes, *space_routes.routes, *zarkai.routes,
+                *metrics.routes, *api_docs.routes, *space_routes.routes, *zarkai.routes,
                 *image_apis.routes, *conversations.routes, *[r for s in SURFACES for r in s.routes],
                 *mcp_surface.routes, *playground.routes],
         exception_handlers={EaselError: _easel_error, HTTPException: _http_error},

@@ -1,5 +1,5 @@
-"""The OpenAPI 3.1 document (`GET /openapi.json`) and a page to browse it (`GET /docs`, Swagger UI served
-from the package, no CDN).
+"""The OpenAPI 3.1 document, served at `GET /openapi.json` (`api_docs.py`, which imports this module at the
+first request for it: its models take a fifth of a second to import, which a server's start need not wait for).
 
 Schemas come from the pydantic models of each surface (`spaces.schemas`, `surfaces.schemas`,
 `image_apis.schemas`, and the request models the routes validate with: `ChatRequest` for `/v1/chat`,
@@ -13,15 +13,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
-from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
-from starlette.staticfiles import StaticFiles
+from starlette.routing import BaseRoute, Route
 
 from easel.agent.surfaces import openai_chat, responses
 from easel.agent.surfaces import schemas as chat
@@ -30,7 +26,6 @@ from easel.agent.surfaces.image_apis.zekron import TokenConvertor
 from easel.agent.turn.contract import ChatRequest
 from easel.spaces import schemas as space
 
-UI_DIR = Path(__file__).parent / "docs_ui"
 BINARY = "binary"  # a reply of raw bytes
 HTML = "text/html"  # a page
 KEYS = [{"ApiKey": []}, {"Bearer": []}]
@@ -334,36 +329,3 @@ def document(routes: list[BaseRoute] | None = None) -> dict[str, Any]:
             },
         },
     }
-
-
-async def openapi_json(request: Request) -> Response:
-    cached = getattr(request.app.state, "openapi", None)
-    if cached is None:
-        cached = request.app.state.openapi = document(request.app.routes)
-    return JSONResponse(cached)
-
-
-DOCS_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Easel API</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="/docs/ui/swagger-ui.css"></head>
-<body><div id="ui"></div><script src="/docs/ui/swagger-ui-bundle.js"></script>
-<script src="/docs/ui/start.js"></script></body></html>
-"""
-START_JS = 'window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#ui", deepLinking: true});\n'
-
-
-async def docs(request: Request) -> Response:
-    return HTMLResponse(DOCS_PAGE)
-
-
-async def start_js(request: Request) -> Response:
-    return Response(START_JS, media_type="text/javascript")
-
-
-routes: list[BaseRoute] = [
-    Route("/openapi.json", openapi_json, methods=["GET"]),
-    Route("/docs", docs, methods=["GET"]),
-    Route("/docs/ui/start.js", start_js, methods=["GET"]),
-    Mount("/docs/ui", app=StaticFiles(directory=UI_DIR), name="docs-ui"),
-]

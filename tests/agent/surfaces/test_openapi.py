@@ -10,7 +10,7 @@ import httpx
 from starlette.routing import Route
 
 from easel.agent.settings import Settings
-from easel.agent.surfaces import openapi
+from easel.agent.surfaces import api_docs, openapi
 from easel.agent.surfaces.app import create_app
 from easel.agent.surfaces.image_apis import mka1, openai_images, openai_videos
 from easel.agent.surfaces.image_apis import schemas as img
@@ -109,8 +109,8 @@ def test_the_document_and_the_docs_page_are_served(easel: Running) -> None:
     for asset in assets:
         r = httpx.get(easel.url + asset)
         assert r.status_code == 200, asset
-        shipped = Path(openapi.UI_DIR, asset.removeprefix("/docs/ui/"))
+        shipped = Path(api_docs.UI_DIR, asset.removeprefix("/docs/ui/"))
         if shipped.exists():
             assert r.content == shipped.read_bytes()
     assert "/openapi.json" in httpx.get(easel.url + "/docs/ui/start.js").text
-    assert (openapi.UI_DIR / "LICENSE").read_text().startswith("\n                                 Apache License")
+    assert (api_docs.UI_DIR / "LICENSE").read_text().startswith("\n                                 Apache License")

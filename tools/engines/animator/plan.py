@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import numpy as np
-
 CAMERA_MOVES = ("zoom_in", "zoom_out", "pan_left", "pan_right", "pan_up", "pan_down")
 
 
@@ -63,6 +61,8 @@ def plan_for(prompt: str, *, motion_bucket_id: int, cfg_scale: float, seed: int,
              scene: dict[str, bool]) -> Plan:
     """`scene` holds what the still is known to contain (`sky`, `water`, `city_lights`), from the painter's
     provenance or a look at the pixels, and `layers` whether its depth layers are known (parallax)."""
+    import numpy as np  # here, not at the top: the video service reads `scene_prompt` at start, numpy is slow
+
     text = prompt.lower()
     rng = np.random.default_rng(seed)
     camera = next((move for pattern, move in _CAMERA_WORDS if re.search(pattern, text)), None)

@@ -12,20 +12,25 @@ import os
 import secrets
 import weakref
 from collections.abc import Callable
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from easel.spaces.errors import EaselError
 from easel.tools import provenance
 
 from ..base import MIME_TYPES, Capabilities, EngineImage, EngineResult, ImageJob, PartialImage, SourceImage
 from ..pool import PaintPool
-from . import codec, painter
-from .edit_parse import CONFIGURE, EditOp, parse_edit
-from .stages import Stages
-from .style_names import resolve
 
-Render = Callable[[int, Stages], painter.Painted]
+if TYPE_CHECKING:
+    import numpy as np
+
+    from . import painter
+    from .stages import Stages
+
+# The painter, its codec and its stages (numpy, OpenCV and Pillow under them) take about half a second to
+# import, and reading prompts (style names, edit instructions, the subject catalogue's patterns) a tenth: each
+# is imported where it is used (the painter on the worker threads that paint and decode), so a server starts
+# without them.
+Render = Callable[[int, "Stages"], "painter.Painted"]
 
 MIN_SIDE, MAX_SIDE = 16, 4096
 DEFAULT_SIDE = 1024
@@ -78,6 +83,8 @@ class OfflineEngine:
         return sources + w * h * min(max(1, job.n), self._workers)
 
     async def _generate(self, job: ImageJob) -> EngineResult:
+        from .style_names import resolve
+
         w, h = _size(job, None)
         base = _base_seed(job)
         transparent = job.background == "transparent" and job.output_format != "jpeg"
@@ -86,6 +93,8 @@ class OfflineEngine:
         style = resolved.name if resolved else None
 
         def render(seed: int, stages: Stages) -> painter.Painted:
+            from . import painter
+
             return painter.generate(job.prompt, job.negative_prompt, w, h, seed, transparent, style, stages)
 
         images, painted = await self._render_all(job, base, render, (w, h))
@@ -94,6 +103,9 @@ class OfflineEngine:
         return EngineResult(images=images, model=self.model, notes=notes, style=style)
 
     async def _edit(self, job: ImageJob) -> EngineResult:
+        from .edit_parse import CONFIGURE, EditOp, parse_edit
+        from .style_names import resolve
+
         if job.operation not in ("edit", "style_transfer"):
             raise _failed(f"The offline engine's edit() cannot run a '{job.operation}' job.")
         if job.mask is not None:
@@ -116,6 +128,8 @@ class OfflineEngine:
         scene = provenance.read(job.sources[0].data) or {}  # what the painter recorded, if it made the source
 
         def render(seed: int, stages: Stages) -> painter.Painted:
+            from . import painter
+
             return painter.edit(source, ops, size, seed, job.strength, scene, stages)
 
         images, _ = await self._render_all(job, _base_seed(job), render, size)
@@ -134,6 +148,8 @@ class OfflineEngine:
             _check_size(*size)
 
         def render(seed: int, stages: Stages) -> painter.Painted:
+            from . import painter
+
             return painter.compose(list(sources), job.prompt, size)
 
         images, _ = await self._render_all(job, _base_seed(job), render)
@@ -142,10 +158,14 @@ class OfflineEngine:
     # ------------------------------------------------------------------------------------ helpers
 
     async def _style(self, job: ImageJob, source: np.ndarray, base: int) -> EngineResult:
+        from .style_names import resolve
+
         resolved = resolve(job.style, job.prompt)
         w, h = _size(job, source)
 
         def render(seed: int, stages: Stages) -> painter.Painted:
+            from . import painter
+
             return painter.style_transfer(source, resolved.name, job.strength, w, h, seed)
 
         images, _ = await self._render_all(job, base, render)
@@ -154,7 +174,7 @@ class OfflineEngine:
 
     async def _decode(self, source: SourceImage) -> np.ndarray:
         async with self._limit():
-            return await asyncio.to_thread(codec.decode, source)
+            return await asyncio.to_thread(_decode, source)
 
     def _limit(self) -> asyncio.Semaphore:
         loop = asyncio.get_running_loop()
@@ -172,9 +192,8 @@ class OfflineEngine:
         partials = _Partials(job, size)
 
         async def one(i: int) -> tuple[EngineImage, painter.Painted]:
-            stages = partials.stages() if i == 0 else Stages(0)
             async with self._limit():
-                return await asyncio.to_thread(_paint_and_encode, render, base + i, job, stages)
+                return await asyncio.to_thread(_paint_and_encode, render, base + i, job, partials if i == 0 else None)
 
         async with partials:
             done = await asyncio.gather(*(one(i) for i in range(n)))
@@ -191,12 +210,16 @@ class _Partials:
         self.size = size
         self.queue: asyncio.Queue[PartialImage | None] = asyncio.Queue()
         self.task: asyncio.Task[None] | None = None
+        self.loop = asyncio.get_running_loop()
 
     def stages(self) -> Stages:
-        job = self.job
+        """On the worker thread that paints."""
+        from . import codec
+        from .stages import Stages
+
+        job, loop = self.job, self.loop
         if not job.partial_images or job.on_partial is None:
             return Stages(0)
-        loop = asyncio.get_running_loop()
         mime = MIME_TYPES[job.output_format]
 
         def emit(index: int, pixels: np.ndarray) -> None:  # on the worker thread
@@ -228,7 +251,19 @@ class _Partials:
         await self.task
 
 
-def _paint_and_encode(render: Render, seed: int, job: ImageJob, stages: Stages) -> tuple[EngineImage, painter.Painted]:
+def _decode(source: SourceImage) -> np.ndarray:
+    from . import codec
+
+    return codec.decode(source)
+
+
+def _paint_and_encode(render: Render, seed: int, job: ImageJob,
+                      partials: _Partials | None) -> tuple[EngineImage, painter.Painted]:
+    """On a worker thread: the first variant's states go to `partials`, the others' nowhere."""
+    from . import codec
+    from .stages import Stages
+
+    stages = partials.stages() if partials is not None else Stages(0)
     try:
         painted = render(seed, stages)
         data = codec.encode(painted.pixels, job.output_format, job.background)
