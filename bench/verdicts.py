@@ -317,9 +317,10 @@ def _miss_ttft(r: dict[str, Any]) -> str:
     return (
         f"**First text, +{_fmt(v.get('diff_ms_median'))} ms over direct (p95 of pairs "
         f"+{_fmt(v.get('diff_ms_p95'))} ms).** Timed inside the server (development runs, 40 turns): from "
-        "the request reaching the handler to litellm being called takes 1.0 ms: the API-key lookup 0.33 ms "
-        "and the budget check 0.28 ms (each a trip to the SQL thread), validation 0.1 ms, the rest building "
-        "the turn; the HTTP hop in and the first event out add about 0.6 ms. The litellm call itself is the "
+        "the request reaching the handler to litellm being called took 1.0 ms: the API-key lookup 0.33 ms "
+        "and the budget check 0.28 ms (each a trip to the SQL thread; now about 0.1 ms each, on the event "
+        "loop), validation 0.1 ms, the rest building the turn; the HTTP hop in and the first event out add "
+        "about 0.6 ms. The litellm call itself is the "
         "same code as the direct one. Tried: caching workspaces (one trip less, −0.24 ms, kept) and sending "
         "events as they are emitted (kept: first text had been 76 ms late). Not done: caching API keys, "
         "which "
@@ -341,20 +342,27 @@ def _miss_streams(r: dict[str, Any]) -> str:
     served = max((row["n"] for row in rows if not row["errors"] and not row["hung_up_by_client"]
                   and row["gap_ms"]["p99"] <= 250), default=0)
     mem = ", ".join(f"N={row['n']} ({row.get('workers', 1)}w): {row['kb_per_stream']:.0f} KB" for row in rows)
+    cores = "; ".join(
+        f"N={row['n']} ({row.get('workers', 1)}w): Easel {row['cpu']['easel']:.2f}, client + upstream "
+        f"{row['cpu']['client'] + row['cpu']['upstream']:.2f}, others {row['cpu']['others']:.2f}"
+        for row in rows if isinstance(row.get("cpu"), dict) and row["n"] >= 1000)
     wire = _share(r, "easel_held_500", "WireClient.chunks")
     send = _share(r, "easel_held_500", "RequestResponseCycle.send")
     return (
         f"**Held streams.** One chunk per 100 ms per stream is 10 chunks/s per stream: N=1,000 is 10,000 events/s, "
-        f"so one core carries it only at ≤ 100 µs per event. Saturated, the fast lane costs "
-        f"{_fmt(cpu, 0)} µs per event in all (the per-event table); reading a chunk costs "
+        f"so one core carries it only at ≤ 100 µs per event, and then with no time to spare. Saturated, the fast "
+        f"lane costs {_fmt(cpu, 0)} µs per event in all (the per-event table); reading a chunk costs "
         f"{_fmt(fast.get('cpu_us_per_chunk'), 0)} µs in a burst against {_fmt(lite.get('cpu_us_per_chunk'), 0)} µs "
         "through litellm, but a paced stream pays each chunk as a read of its own (the event loop's wake-up, "
         "aiohttp's read, one uvicorn send and one socket write per event), which a burst shares. Served on time "
-        f"(p99 gap ≤ 250 ms, nothing hung up) up to N={served}. In the profile of 500 held streams the fast "
-        f"lane's reader is on the stack in {_fmt((wire or 0) * 100, 0)}% of samples and uvicorn's send in "
-        f"{_fmt((send or 0) * 100, 0)}%. Memory per open stream: {mem}. The machine's two cores were shared "
-        "with other work during the run (load average in the machine table), which the client and the "
-        "upstream also need.")
+        f"(p99 gap ≤ 250 ms, nothing hung up) up to N={served}. Cores used during the window (of the machine's 2, "
+        f"which the benchmark's client and fake upstream share with Easel): {cores or 'not recorded'}. Two "
+        "workers at N=2,000 would need both cores for Easel alone, with the client and the upstream still to run: "
+        "this machine cannot show that target; one with more cores than workers can. In the profile of 500 held "
+        f"streams the fast lane's reader is on the stack in {_fmt((wire or 0) * 100, 0)}% of samples and uvicorn's "
+        f"send in {_fmt((send or 0) * 100, 0)}%. Memory per open stream: {mem}. The server errors of earlier runs "
+        "(SQLAlchemy pool timeouts at 1,000 and 2,000) are gone with the store's calls on the loop "
+        "(bench/changes.md, 13).")
 
 
 def _miss_space(r: dict[str, Any]) -> str:
@@ -372,9 +380,14 @@ def _miss_space(r: dict[str, Any]) -> str:
         "is what refuses a truncated or corrupt image before it is stored, so it stayed. Tried: the fsync "
         "now runs beside the decode instead of after it (kept); a writer thread to hash and write the upload "
         "off the event loop (reverted: the two threads passed the GIL back and forth and 20 MB uploads got "
-        "slower, 146 → 185 ms). Downloads read 1 MB per trip to a worker thread instead of 64 KB (kept; "
-        "20 MB downloads now pass the bar, 1 MB ones do not): a 1 MB download still pays two SQL trips (key, "
-        "file) and four thread trips (stat, open, read, close), about 1.1 ms, where the copy takes 0.5 ms. "
+        "slower, 146 → 185 ms). Downloads: a local file up to 4 MB is read in one trip to a worker thread "
+        "(open, fstat, read) and its rows (key, file) on the event loop (bench/changes.md, 12 and 13); larger "
+        "ones read 1 MB per trip (20 MB downloads pass the bar). What a 1 MB download still pays is the fixed "
+        "cost of a request: a 300-byte file by signed URL takes 0.9-1.1 ms end to end (uvicorn's parse, the "
+        "middleware that logs, counts and rate-limits, the signature, the file row, the trip, the response), "
+        "where the whole 1 MB copy takes about 0.4 ms: half the copy's speed means the whole download, bytes "
+        "and all, in about 0.8 ms, less than that fixed cost alone. `sendfile` was not tried: uvicorn has no "
+        "zero-copy extension. "
         "A faster check (`Image.verify()`, CRCs only: 12 ms instead of "
         "80 ms for 20 MB) would change what Easel accepts, so it is left to a decision, not done here.")
 
@@ -407,13 +420,14 @@ def _miss_first_turn(r: dict[str, Any]) -> str:
 # Written after reading the profiles of the run recorded in docs/benchmarks.md (bench/changes.md has the steps).
 MISS_CPU_TEXT = (
     "**CPU per event.** The fast lane takes reading a chunk from 550-770 µs to 8-27 µs in a burst "
-    "(bench/chunks.py), and the server's CPU per event from 768 to 181 µs (×0.24) in this run. What is left, "
-    "in the profile of Easel at concurrency 32 below: aiosqlite's connection thread (the SQL store, on the "
-    "stack in about a third to a half of the samples: per turn, the key, conversation and ledger queries, "
-    "and its worker thread's wake-ups), uvicorn's send (one socket write per event, ~9%), and aiohttp's "
-    "reads. A development run before the store moved to SQLAlchemy and aiosqlite measured the fast lane at "
-    "74-93 µs per event, saturated (bench/changes.md). The machine was loaded throughout (load average "
-    "12-15 on 2 cores), which inflates CPU time per event for every variant alike.")
+    "(bench/chunks.py). The store's SQLite calls, which had been a third to a half of the samples at "
+    "concurrency 32 (aiosqlite's trips to its thread: per turn the key, the account twice and two write "
+    "transactions), now run on the event loop (bench/changes.md, 13 and 14; the SQLite section above). What is "
+    "left, in the profile at concurrency 32 below: the event loop's own work (socket reads and writes), "
+    "uvicorn's send (one socket write per event), the ASGI middleware each event passes through on its way "
+    "out (request id and metrics, rate-limit headers, the last-resort error handler, Starlette's), and "
+    "aiohttp's reads. The machine's load is in the machine table; it inflates CPU time per event for every "
+    "variant alike.")
 MISS_HEALTHZ_TEXT = (
     "**/healthz after a start.** Nothing /healthz needs waits for the chat model's libraries, the MCP SDK, the "
     "painter and animator (numpy, OpenCV, PyAV) or the OpenAPI document's models any more: each is imported at "
