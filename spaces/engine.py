@@ -1,7 +1,9 @@
 """Which database, and how to talk to it: `EASEL_DATABASE_URL` to an async SQLAlchemy engine.
 
-`sqlite:///path` runs on aiosqlite, `postgresql://…` on asyncpg: the fastest PostgreSQL driver for asyncio
-(binary protocol, prepared statements cached per connection) and SQLAlchemy's best-trodden async one.
+`sqlite:///path` runs on aiosqlite for the store's longer transactions and on the standard library's driver,
+called from the event loop, for its short reads and hot writes (make_sync_sqlite_engine). `postgresql://…`
+runs on asyncpg: the fastest PostgreSQL driver for asyncio (binary protocol, prepared statements cached per
+connection) and SQLAlchemy's best-trodden async one.
 
 SQLite gets, on every new connection, busy_timeout BEFORE journal_mode=WAL (switching to WAL takes a lock, so
 a process starting beside another must wait for it, not fail), and transactions begun by us: a write begins
