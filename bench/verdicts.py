@@ -339,14 +339,16 @@ def _miss_streams(r: dict[str, Any]) -> str:
     fast, lite = per.get("easel, fast lane", {}), per.get("easel, litellm lane", {})
     cpu = _get(r, "per_event", "fast lane", "cpu_us_per_event")
     rows = [row for row in (r.get("streams") or []) + (r.get("streams_workers") or []) if isinstance(row, dict)]
-    served = max((row["n"] for row in rows if not row["errors"] and not row["hung_up_by_client"]
-                  and row["gap_ms"]["p99"] <= 250), default=0)
+    def served(workers: int) -> int:
+        return max((row["n"] for row in rows if row.get("workers", 1) == workers and not row["errors"]
+                    and not row["hung_up_by_client"] and row["gap_ms"]["p99"] <= 250), default=0)
+
     mem = ", ".join(f"N={row['n']} ({row.get('workers', 1)}w): {row['kb_per_stream']:.0f} KB" for row in rows)
     cores = "; ".join(
         f"N={row['n']} ({row.get('workers', 1)}w): Easel {row['cpu']['easel']:.2f}, client + upstream "
         f"{row['cpu']['client'] + row['cpu']['upstream']:.2f}, others {row['cpu']['others']:.2f}"
         for row in rows if isinstance(row.get("cpu"), dict) and row["n"] >= 1000)
-    wire = _share(r, "easel_held_500", "WireClient.chunks")
+    wire = _share(r, "easel_held_500", "WireClient.chunks") or _share(r, "easel_held_500", "_events (openai_wire")
     send = _share(r, "easel_held_500", "RequestResponseCycle.send")
     return (
         f"**Held streams.** One chunk per 100 ms per stream is 10 chunks/s per stream: N=1,000 is 10,000 events/s, "
@@ -355,7 +357,10 @@ def _miss_streams(r: dict[str, Any]) -> str:
         f"{_fmt(fast.get('cpu_us_per_chunk'), 0)} µs in a burst against {_fmt(lite.get('cpu_us_per_chunk'), 0)} µs "
         "through litellm, but a paced stream pays each chunk as a read of its own (the event loop's wake-up, "
         "aiohttp's read, one uvicorn send and one socket write per event), which a burst shares. Served on time "
-        f"(p99 gap ≤ 250 ms, nothing hung up) up to N={served}. Cores used during the window (of the machine's 2, "
+        f"(p99 gap ≤ 250 ms, nothing hung up) up to N={served(1)} with one worker and N={served(2)} with two; "
+        "where that holds, what misses is memory: the fast lane's stream holds its httpx and aiohttp response "
+        "objects, the ASGI send chain and the turn's coroutines (the objects table below). "
+        "Cores used during the window (of the machine's 2, "
         f"which the benchmark's client and fake upstream share with Easel): {cores or 'not recorded'}. Two "
         "workers at N=2,000 would need both cores for Easel alone, with the client and the upstream still to run: "
         "this machine cannot show that target; one with more cores than workers can. In the profile of 500 held "
@@ -377,7 +382,10 @@ def _miss_space(r: dict[str, Any]) -> str:
         "decoded: the profile of 20 MB uploads has the image decode on the stack in "
         f"{_fmt((share or 0) * 100, 0)}% "
         "of samples (about 80 ms for a 20 MB PNG, alone more than the whole durable copy takes). The decode "
-        "is what refuses a truncated or corrupt image before it is stored, so it stayed. Tried: the fsync "
+        "is what refuses a truncated or corrupt image before it is stored, so it stayed. The 1 MB upload's "
+        "0.95× of an earlier run was against a copy + fsync slowed to 86 MB/s by a loaded disk; on a quiet "
+        "machine that copy runs at 700-750 MB/s, and the upload (about 10 ms: HTTP, multipart, hash, decode, "
+        "fsync, row) is an eighth of it. Tried: the fsync "
         "now runs beside the decode instead of after it (kept); a writer thread to hash and write the upload "
         "off the event loop (reverted: the two threads passed the GIL back and forth and 20 MB uploads got "
         "slower, 146 → 185 ms). Downloads: a local file up to 4 MB is read in one trip to a worker thread "
