@@ -87,6 +87,11 @@ def _folder(row: sa.Row[Any]) -> Folder:
     return Folder(id=m["id"], workspace_id=m["workspace_id"], name=m["name"], created_at=m["created_at"])
 
 
+def _lock_taken(error: sa.exc.OperationalError) -> bool:
+    """SQLite's "database is locked" / "busy": the call may be made again where it can wait."""
+    return "locked" in str(error.orig) or "busy" in str(error.orig)
+
+
 _INSERT_USAGE = usage.insert()
 _ADD_SPEND = (accounts.update().where(accounts.c.id == sa.bindparam("account"))
               .values(spent_usd=accounts.c.spent_usd + sa.bindparam("cost", type_=accounts.c.spent_usd.type)))
@@ -100,6 +105,7 @@ class Store(ConversationQueries, VideoJobQueries, IdempotencyQueries):
         self._loop_reader: sa.Engine | None = None
         self._loop_writer: sa.Engine | None = None
         self._sync_writer: sa.Engine | None = None
+        self._checkpointer: sa.Engine | None = None
         self._loop_writes = 0
 
     # -- plumbing -------------------------------------------------------------------------------------
@@ -131,7 +137,7 @@ class Store(ConversationQueries, VideoJobQueries, IdempotencyQueries):
         for sync_engine in (self._loop_reader, self._sync_writer):
             if sync_engine is not None:
                 sync_engine.dispose()
-        self._loop_reader = self._loop_writer = self._sync_writer = None
+        self._loop_reader = self._loop_writer = self._sync_writer = self._checkpointer = None
         if self._engine is not None:
             await self._engine.dispose()
             self._engine = None
@@ -149,7 +155,7 @@ class Store(ConversationQueries, VideoJobQueries, IdempotencyQueries):
             with self._loop_reader.connect() as conn:
                 return conn.execute(stmt).freeze()()
         except sa.exc.OperationalError as e:
-            if "locked" in str(e.orig) or "busy" in str(e.orig):
+            if _lock_taken(e):
                 return None
             raise
 
@@ -178,7 +184,7 @@ class Store(ConversationQueries, VideoJobQueries, IdempotencyQueries):
                 with self._loop_writer.begin() as conn:
                     result = body(conn)
             except sa.exc.OperationalError as e:
-                if "locked" not in str(e.orig) and "busy" not in str(e.orig):
+                if not _lock_taken(e):
                     raise
                 return await asyncio.to_thread(self._write_sync, body)
             self._loop_writes += 1
@@ -193,6 +199,7 @@ class Store(ConversationQueries, VideoJobQueries, IdempotencyQueries):
 
     def _checkpoint(self) -> None:
         """A PASSIVE checkpoint: copies what it can without waiting; one that cannot now is retried later."""
+        assert self._checkpointer is not None
         try:
             with self._checkpointer.connect() as conn:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
