@@ -187,12 +187,9 @@ async def content_response(request: Request, space: Space, record: FileRecord) -
 def _read_whole(path: Path) -> tuple[bytes, float]:
     """A file's bytes and its mtime: open, fstat and read in one go (the stat, open, read and close that
     FileResponse makes four trips to a thread for)."""
-    try:
-        with open(path, "rb", buffering=0) as fh:
-            mtime = os.fstat(fh.fileno()).st_mtime
-            return fh.readall(), mtime
-    except FileNotFoundError:
-        raise RuntimeError(f"File at path {path} does not exist.") from None  # as FileResponse says it
+    with open(path, "rb", buffering=0) as fh:  # a missing blob is the last-resort handler's 500, as before
+        mtime = os.fstat(fh.fileno()).st_mtime
+        return fh.readall(), mtime
 
 
 async def _whole_response(path: Path, record: FileRecord, headers: dict[str, str]) -> Response:
